@@ -1,0 +1,105 @@
+"""The values that aiomongoose sends and returns. They carry no wire format: see ``_converter``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timezone
+from typing import overload
+
+import attrs
+
+from .errors import InvalidArgumentError
+from .jid import validate_jid
+
+__all__ = ["ArchivedMessage", "Message", "MessageList"]
+
+
+def _caller(_: object, __: attrs.Attribute[str], value: str) -> None:
+    validate_jid(value, "caller")
+
+
+def _to(_: object, __: attrs.Attribute[str], value: str) -> None:
+    validate_jid(value, "to")
+
+
+def _body(_: object, __: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str):
+        raise InvalidArgumentError(f"body must be a str, not {type(value).__name__}")
+    if "\x00" in value:
+        raise InvalidArgumentError("body may not contain NUL characters (XML cannot carry them)")
+
+
+@attrs.frozen
+class Message:
+    """A one-to-one chat message to send: from ``caller`` (a local user) to ``to``.
+
+    Both JIDs are checked when the message is built (:class:`~aiomongoose.errors.InvalidJIDError`).
+    """
+
+    caller: str = attrs.field(validator=_caller)
+    to: str = attrs.field(validator=_to)
+    body: str = attrs.field(validator=_body)
+
+
+@attrs.frozen(slots=True, cache_hash=False)
+class ArchivedMessage:
+    """One message of a user's archive.
+
+    ``timestamp`` is whole Unix seconds, rounded half up by the server: the message was
+    archived somewhere in ``[timestamp - 0.5 s, timestamp + 0.5 s)``. ``message_id`` is the
+    stanza's ``id`` attribute: it may be ``""`` and it is not unique. ``body`` is ``None`` for
+    a stanza without a body (the server reports those as the string ``"undefined"``, so a
+    message whose text is literally ``undefined`` also reads as ``None``).
+    """
+
+    sender: str
+    timestamp: int
+    message_id: str
+    body: str | None
+
+    @property
+    def sent_at(self) -> datetime:
+        """``timestamp`` as an aware UTC datetime (whole seconds)."""
+        return datetime.fromtimestamp(self.timestamp, timezone.utc)
+
+
+class MessageList(Sequence[ArchivedMessage]):
+    """An immutable sequence of :class:`ArchivedMessage` in the server's order, oldest first."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Sequence[ArchivedMessage] = ()) -> None:
+        self._items: tuple[ArchivedMessage, ...] = tuple(items)
+
+    @overload
+    def __getitem__(self, index: int) -> ArchivedMessage: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> MessageList: ...
+
+    def __getitem__(self, index: int | slice) -> ArchivedMessage | MessageList:
+        if isinstance(index, slice):
+            return MessageList(self._items[index])
+        return self._items[index]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[ArchivedMessage]:
+        return iter(self._items)
+
+    def __reversed__(self) -> Iterator[ArchivedMessage]:
+        return reversed(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, MessageList):
+            return self._items == other._items
+        if isinstance(other, (list, tuple)):
+            return list(self._items) == list(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._items)
+
+    def __repr__(self) -> str:
+        return f"MessageList({list(self._items)!r})"
