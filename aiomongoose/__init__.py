@@ -1,5 +1,6 @@
 """aiomongoose: an asyncio client for the MongooseIM admin API."""
 
+from .client import AdminClient
 from .errors import (
     ApiError,
     BadRequestError,
@@ -16,17 +17,20 @@ from .errors import (
     TransportError,
     UnauthorizedError,
 )
+from .history import History
 from .models import ArchivedMessage, Message, MessageList
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AdminClient",
     "ApiError",
     "ArchivedMessage",
     "BadRequestError",
     "ClientClosedError",
     "ConflictError",
     "ForbiddenError",
+    "History",
     "InvalidArgumentError",
     "InvalidJIDError",
     "Message",

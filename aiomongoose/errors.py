@@ -213,6 +213,4 @@ def error_for(
     else:
         cls = _BY_STATUS.get(status, ApiError)
     hint = _EMPTY_BODY_HINT if status in (400, 404) and not body.strip() else ""
-    return cls(
-        status, server_message(body), method=method, url=url, hint=hint, location=location
-    )
+    return cls(status, server_message(body), method=method, url=url, hint=hint, location=location)

@@ -27,6 +27,10 @@ def _body(_: object, __: attrs.Attribute[str], value: str) -> None:
         raise InvalidArgumentError(f"body must be a str, not {type(value).__name__}")
     if "\x00" in value:
         raise InvalidArgumentError("body may not contain NUL characters (XML cannot carry them)")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidArgumentError("body holds a lone surrogate: not valid Unicode text") from None
 
 
 @attrs.frozen

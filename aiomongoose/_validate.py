@@ -1,0 +1,57 @@
+"""Argument checks shared by the resources; each raises before any request is made."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+import aiohttp
+
+from .errors import InvalidArgumentError
+
+__all__ = ["as_timeout", "before_seconds", "non_negative_int", "positive_int"]
+
+
+def as_timeout(timeout: float | aiohttp.ClientTimeout | None) -> aiohttp.ClientTimeout | None:
+    """Seconds (a total timeout) or a ClientTimeout as a ClientTimeout; None stays None."""
+    if timeout is None or isinstance(timeout, aiohttp.ClientTimeout):
+        return timeout
+    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout > 0:
+        return aiohttp.ClientTimeout(total=timeout)
+    raise InvalidArgumentError("timeout must be a positive number of seconds or ClientTimeout")
+
+
+def before_seconds(before: int | datetime | None) -> int | None:
+    """``before`` as whole Unix seconds: an int as is, an aware datetime floored.
+
+    Flooring keeps the bound inclusive without reaching past the given instant: the REST
+    API only takes whole seconds.
+    """
+    if before is None:
+        return None
+    if isinstance(before, datetime):
+        if before.tzinfo is None or before.utcoffset() is None:
+            raise InvalidArgumentError("before must be an aware datetime (give it a tzinfo)")
+        return math.floor(before.timestamp())
+    if type(before) is not int:
+        raise InvalidArgumentError(
+            "before must be an int (Unix seconds) or an aware datetime, "
+            f"not {type(before).__name__}"
+        )
+    if before < 0:
+        raise InvalidArgumentError("before must not be negative")
+    return before
+
+
+def non_negative_int(value: object, name: str) -> int:
+    if type(value) is not int:  # bool is an int subclass: rejected on purpose
+        raise InvalidArgumentError(f"{name} must be an int, not {type(value).__name__}")
+    if value < 0:
+        raise InvalidArgumentError(f"{name} must not be negative")
+    return value
+
+
+def positive_int(value: object, name: str) -> int:
+    if non_negative_int(value, name) == 0:
+        raise InvalidArgumentError(f"{name} must be positive")
+    return value  # type: ignore[return-value]

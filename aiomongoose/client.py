@@ -1,0 +1,143 @@
+"""AdminClient: the entry point. It owns the transport; API groups hang off it as attributes."""
+
+from __future__ import annotations
+
+import ssl as _ssl
+from functools import cached_property
+from types import TracebackType
+from typing import Any
+
+import aiohttp
+from yarl import URL
+
+from ._http import Transport
+from ._validate import as_timeout
+from .errors import InvalidArgumentError
+from .resources.messages import Messages
+from .resources.users import Users
+
+__all__ = ["AdminClient", "DEFAULT_TIMEOUT"]
+
+#: Connect within 10 s, finish any one request within 60 s.
+DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=60, connect=10)
+
+Auth = tuple[str, str] | aiohttp.BasicAuth | None
+
+
+def _basic_auth(auth: Auth) -> aiohttp.BasicAuth | None:
+    if auth is None or isinstance(auth, aiohttp.BasicAuth):
+        return auth
+    if isinstance(auth, tuple) and len(auth) == 2 and all(isinstance(part, str) for part in auth):
+        if ":" in auth[0]:
+            raise InvalidArgumentError("a Basic auth user name may not contain ':'")
+        return aiohttp.BasicAuth(auth[0], auth[1])
+    raise InvalidArgumentError("auth must be None, a (user, password) tuple or aiohttp.BasicAuth")
+
+
+def _split_base_url(base_url: str, auth: Auth) -> tuple[str, Auth]:
+    if not isinstance(base_url, str):
+        raise InvalidArgumentError("base_url must be a str")
+    url = URL(base_url)
+    if url.scheme not in ("http", "https") or not url.host:
+        raise InvalidArgumentError(f"base_url must be an http:// or https:// URL, not {base_url!r}")
+    if url.query_string or url.fragment:
+        raise InvalidArgumentError("base_url may not carry a query string or fragment")
+    if url.user is not None or url.password is not None:
+        # Credentials in the URL would end up in every error message: move them to auth.
+        if auth is not None:
+            raise InvalidArgumentError("give credentials either in base_url or in auth, not both")
+        auth = (url.user or "", url.password or "")
+        url = url.with_user(None)
+    return str(url).rstrip("/"), auth
+
+
+class AdminClient:
+    """An asyncio client for MongooseIM's admin API.
+
+    ``base_url`` is the API root, e.g. ``http://localhost:8088/api``. ``auth`` is ``None``, a
+    ``(user, password)`` tuple or an :class:`aiohttp.BasicAuth`; send none when the server's
+    listener has no credentials configured (MongooseIM 6.x then rejects any). Pass
+    ``session`` to share your own :class:`aiohttp.ClientSession` (the client never closes
+    it); otherwise one is created on first use and closed by :meth:`close` or ``async with``.
+    ``timeout`` is seconds or an :class:`aiohttp.ClientTimeout` (default: 10 s connect,
+    60 s total). ``host_header`` sets the ``Host`` header (MongooseIM's default listener only
+    answers ``Host: localhost``). ``max_connections`` bounds the sockets this client opens.
+    ``ssl`` is passed to aiohttp (certificates are verified by default).
+    """
+
+    def __init__(
+        self,
+        base_url: str = "http://localhost:8088/api",
+        *,
+        auth: Auth = None,
+        session: aiohttp.ClientSession | None = None,
+        timeout: float | aiohttp.ClientTimeout | None = None,
+        host_header: str | None = None,
+        max_connections: int = 32,
+        ssl: bool | _ssl.SSLContext | aiohttp.Fingerprint = True,
+    ) -> None:
+        base_url, auth = _split_base_url(base_url, auth)
+        if session is not None and not isinstance(session, aiohttp.ClientSession):
+            raise InvalidArgumentError("session must be an aiohttp.ClientSession")
+        if (
+            not isinstance(max_connections, int)
+            or isinstance(max_connections, bool)
+            or max_connections < 1
+        ):
+            raise InvalidArgumentError("max_connections must be a positive int")
+        if host_header is not None and (not isinstance(host_header, str) or not host_header):
+            raise InvalidArgumentError("host_header must be a non-empty str")
+        self._transport = Transport(
+            base_url,
+            auth=_basic_auth(auth),
+            session=session,
+            timeout=as_timeout(timeout) or DEFAULT_TIMEOUT,
+            host_header=host_header,
+            max_connections=max_connections,
+            ssl=ssl,
+        )
+
+    @property
+    def base_url(self) -> str:
+        """The API root every path is appended to."""
+        return self._transport.base_url
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` was called."""
+        return self._transport.closed
+
+    @cached_property
+    def messages(self) -> Messages:
+        """One-to-one messages: send, read recent messages, page through the archive."""
+        return Messages(self._transport)
+
+    @cached_property
+    def users(self) -> Users:
+        """Users of a domain."""
+        return Users(self._transport)
+
+    async def close(self) -> None:
+        """Close the session if this client created it. Idempotent."""
+        await self._transport.close()
+
+    async def __aenter__(self) -> AdminClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        # Never the password: only whether credentials are set.
+        auth = self._transport.auth_user
+        shown = f", auth=({auth!r}, '***')" if auth is not None else ""
+        state = ", closed" if self.closed else ""
+        return f"AdminClient({self.base_url!r}{shown}{state})"
+
+    def __getstate__(self) -> Any:
+        raise TypeError("AdminClient cannot be pickled")
