@@ -1,0 +1,245 @@
+"""Paging backwards through a REST archive with a second-granular, inclusive ``before``.
+
+Pure logic, no I/O: :class:`BackwardPager` says which ``before`` to ask for next and, given
+the page that came back, which messages are new. The reasoning (see also the shared server
+note, "Paging backwards"):
+
+* The server keeps microsecond times, reports seconds rounded half up, selects
+  ``time <= before * 10**6`` and answers the newest ``P`` matches, oldest first. What has been
+  delivered is therefore always a *suffix* of the archive's order.
+* If the oldest delivered message reports ``T``, it happened before ``T + 0.5 s``, and so did
+  every older message: ``before = T + 1`` is the smallest safe bound. The answer ends with
+  the already-delivered messages that happened at or before ``T + 1 s``: all delivered ones
+  reporting ``T`` (we count them) and every message in the answer reporting ``T + 1`` (all of
+  those are newer than the oldest delivered one, hence delivered). That count is the overlap,
+  dropped by position; when we still hold those records we also compare them by content.
+* A page that brings nothing new ends the iteration when it is provably not full (shorter
+  than a page already seen). Otherwise more than a page sits within ~1.5 s and one probe with
+  ``before = T`` decides: anything older, or more messages reporting ``T`` than delivered,
+  means messages cannot be reached -> :class:`StallDetected`. If the probe shows nothing new
+  the archive is taken as exhausted; the one case this cannot tell apart is documented in the
+  README (a burst of more than a page inside half a second with nothing older).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from .errors import InvalidArgumentError
+from .models import ArchivedMessage
+
+__all__ = ["BackwardPager", "CursorState", "Inconsistent", "StallDetected"]
+
+_CURSOR_VERSION = 1
+_CURSOR_SCHEMA = {
+    "upper": "int?",
+    "oldest": "int?",
+    "at_oldest": "int",
+    "max_page": "int",
+    "limit": "int?",
+    "probing": "bool",
+    "done": "bool",
+}
+
+
+class StallDetected(Exception):
+    """More than a page of messages sits within ~1.5 s of ``timestamp``: nothing steps past."""
+
+    def __init__(self, timestamp: int, delivered_at_timestamp: int) -> None:
+        self.timestamp = timestamp
+        self.delivered_at_timestamp = delivered_at_timestamp
+        super().__init__(timestamp, delivered_at_timestamp)
+
+
+class Inconsistent(Exception):
+    """A page contradicts the server's rules or earlier pages (e.g. the archive changed)."""
+
+
+@attrs.define
+class CursorState:
+    """Everything needed to resume paging; JSON-serialisable through :meth:`to_json`."""
+
+    upper: int | None = None  # the caller's inclusive bound in seconds (None: no bound)
+    oldest: int | None = None  # reported second of the oldest delivered message
+    at_oldest: int = 0  # how many delivered messages report `oldest`
+    max_page: int = 0  # longest page seen: the server's page size is at least this
+    limit: int | None = None  # the `limit` sent; max_page is only meaningful for it
+    probing: bool = False  # the next request is the stall probe at before=oldest
+    done: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        data = attrs.asdict(self)
+        data["v"] = _CURSOR_VERSION
+        return data
+
+    @classmethod
+    def from_json(cls, data: object) -> CursorState:
+        if not isinstance(data, Mapping) or data.get("v") != _CURSOR_VERSION:
+            raise InvalidArgumentError("not a history cursor (or one from another version)")
+        kwargs: dict[str, Any] = {}
+        for name, value in data.items():
+            if name == "v":
+                continue
+            kind = _CURSOR_SCHEMA.get(name)
+            if kind is None:
+                raise InvalidArgumentError(f"unknown history cursor key {name!r}")
+            if kind == "bool":
+                ok = type(value) is bool
+            else:
+                ok = (type(value) is int and value >= 0) or (kind == "int?" and value is None)
+            if not ok:
+                raise InvalidArgumentError(f"history cursor key {name!r} has a bad value")
+            kwargs[name] = value
+        state = cls(**kwargs)
+        if (state.oldest is None) != (state.at_oldest == 0) or (
+            state.probing and state.oldest is None
+        ):
+            raise InvalidArgumentError("history cursor is inconsistent")
+        return state
+
+
+class BackwardPager:
+    """The paging state machine for one archive (one owner, optionally one peer).
+
+    Loop: while not ``done``, request ``before=next_before()`` and pass the answer (server
+    order, oldest first) to :meth:`advance`, which returns the new messages newest first.
+    """
+
+    def __init__(self, state: CursorState) -> None:
+        self.state = state
+        # Delivered records reporting `oldest` or `oldest + 1`, oldest first: lets us check
+        # the overlap by content as well as by position. Empty after a resume.
+        self._boundary: list[ArchivedMessage] = []
+
+    @property
+    def done(self) -> bool:
+        return self.state.done
+
+    def next_before(self) -> int | None:
+        """The ``before`` (inclusive seconds) of the next request; ``None``: no bound."""
+        st = self.state
+        if st.oldest is None:
+            return st.upper
+        if st.probing:
+            return st.oldest
+        nxt = st.oldest + 1
+        return nxt if st.upper is None else min(nxt, st.upper)
+
+    def advance(self, page: Sequence[ArchivedMessage]) -> list[ArchivedMessage]:
+        """Take the answer to ``next_before()``; return the new messages, newest first."""
+        if self.state.done:
+            raise RuntimeError("advance() after the pager finished")
+        before = self.next_before()
+        _check_page(page, before)
+        if self.state.probing:
+            self._after_probe(page)
+            return []
+        st = self.state
+        m = len(page)
+        known_page = st.max_page
+        st.max_page = max(st.max_page, m)
+        overlap = 0
+        if st.oldest is not None:
+            above = _count_tail(page, st.oldest + 1)  # every one of them is delivered
+            overlap = st.at_oldest + above
+            self._check_overlap(page, overlap, above)
+        fresh = m - overlap
+        if fresh <= 0:
+            if m < overlap and m < known_page:
+                raise Inconsistent("a short page lacks messages that were delivered before")
+            if m < known_page or st.oldest is None:
+                st.done = True  # not a full page: everything at or before `before` is here
+            elif st.oldest <= 0:
+                st.done = True  # nothing can be older than the epoch's first second
+            else:
+                st.probing = True
+            return []
+        new = page[:fresh]
+        self._record(new)
+        if m < known_page:
+            st.done = True
+        return list(reversed(new))
+
+    def _record(self, new: Sequence[ArchivedMessage]) -> None:
+        st = self.state
+        oldest = new[0].timestamp
+        at_oldest = _count_head(new, oldest)
+        if oldest == st.oldest:
+            at_oldest += st.at_oldest
+        self._boundary = [r for r in (*new, *self._boundary) if r.timestamp <= oldest + 1]
+        st.oldest, st.at_oldest = oldest, at_oldest
+
+    def _check_overlap(self, page: Sequence[ArchivedMessage], overlap: int, above: int) -> None:
+        st = self.state
+        assert st.oldest is not None
+        m = len(page)
+        start = max(m - overlap, 0)
+        # The overlap is `at_oldest` records reporting `oldest`, then `above` reporting +1.
+        for i in range(start, m - above):
+            if page[i].timestamp != st.oldest:
+                raise Inconsistent(
+                    f"expected the {st.at_oldest} messages already delivered at "
+                    f"{st.oldest} at the end of the page"
+                )
+        if len(self._boundary) >= overlap:
+            expected = self._boundary[overlap - (m - start) : overlap]
+            if list(page[start:]) != expected:
+                raise Inconsistent("the overlap with the previous page differs in content")
+
+    def _after_probe(self, page: Sequence[ArchivedMessage]) -> None:
+        st = self.state
+        assert st.oldest is not None
+        st.probing = False
+        older = bool(page) and page[0].timestamp < st.oldest
+        if older or len(page) > st.at_oldest:
+            raise StallDetected(st.oldest, st.at_oldest)
+        if self._boundary and list(page) != self._boundary[: len(page)]:
+            raise StallDetected(st.oldest, st.at_oldest)
+        st.done = True
+
+    def skip_stall(self) -> int:
+        """Give up on the window at ``oldest``: continue strictly below it (``before = T - 1``).
+
+        Messages archived within ``[T - 1 s, T + 0.5 s)`` that were not delivered are lost;
+        returns ``T``. Only for ``on_stall="skip"``.
+        """
+        st = self.state
+        assert st.oldest is not None
+        stalled = st.oldest
+        st.upper = stalled - 1
+        st.oldest, st.at_oldest, st.probing = None, 0, False
+        st.done = st.upper <= 0  # before=0 would mean "no bound" on 3.x
+        self._boundary = []
+        return stalled
+
+
+def _count_tail(page: Sequence[ArchivedMessage], timestamp: int) -> int:
+    n = 0
+    for i in range(len(page) - 1, -1, -1):
+        if page[i].timestamp != timestamp:
+            break
+        n += 1
+    return n
+
+
+def _count_head(page: Sequence[ArchivedMessage], timestamp: int) -> int:
+    n = 0
+    for record in page:
+        if record.timestamp != timestamp:
+            break
+        n += 1
+    return n
+
+
+def _check_page(page: Sequence[ArchivedMessage], before: int | None) -> None:
+    previous = None
+    for record in page:
+        ts = record.timestamp
+        if previous is not None and ts < previous:
+            raise Inconsistent("page is not sorted oldest first")
+        previous = ts
+    if before is not None and previous is not None and previous > before:
+        raise Inconsistent(f"page holds a message reported at {previous}, after before={before}")
