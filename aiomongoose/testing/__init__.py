@@ -1,0 +1,59 @@
+"""aiomongoose.testing: a fake MongooseIM REST admin server for tests and demos.
+
+``FakeMongooseIM`` serves the API on 127.0.0.1 with the real server's quirks (see its
+docstring); ``generate_archive`` seeds it with a realistic archive; the ``mongooseim``
+pytest fixture (plugin ``aiomongoose.testing.pytest_plugin``) yields a started one; and
+``python -m aiomongoose.testing`` runs it standalone.
+
+The fake follows ``shared/mongooseim-rest-api.md``. Where that note is silent it chooses:
+
+- ``/messages/{owner}/{with}`` keeps the messages whose other party has the bare JID of
+  ``with`` (a resource in ``with`` is ignored).
+- Localparts and domains compare case-insensitively (a stand-in for stringprep); senders are
+  reported as written.
+- Only a handful of query and JSON keys count as "known atoms" and are ignored:
+  ``with, owner, id, type, from, to, caller, body, ...`` (``_api.KNOWN_ATOMS``).
+- A repeated query key keeps its last value.
+- Cowboy's own answers carry an empty body: no route or more than two JID segments (404),
+  other methods (405 with ``Allow``), an ``Accept`` without JSON (406), a content type
+  other than JSON on POST (415), a bad percent-escape or a Host mismatch (400), missing or
+  wrong credentials (401 with ``WWW-Authenticate``). 401 comes after 404/405, before the rest.
+- 3.7: errors are ``text/plain``; 500 for an invalid owner or interlocutor JID and for
+  ``limit > 500``, otherwise the 6.5 statuses and texts; ``GET /users/{unknown}`` is ``[]``.
+- ``GET /users/{domain}`` is the only users call; ``POST`` on ``/messages/{owner}`` sends.
+
+The names are loaded on first use, so that loading the pytest plugin does not import aiohttp.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._archive import StoredMessage
+    from ._generate import generate_archive
+    from ._records import RecordedRequest
+    from .fake_server import FakeMongooseIM
+
+__all__ = ["FakeMongooseIM", "RecordedRequest", "StoredMessage", "generate_archive"]
+
+_WHERE = {
+    "FakeMongooseIM": ".fake_server",
+    "RecordedRequest": "._records",
+    "StoredMessage": "._archive",
+    "generate_archive": "._generate",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -1,0 +1,124 @@
+"""The aiohttp side of the fake server: request log, faults, delays, and the wire answer.
+
+Routing is done on the raw path by :class:`~._api.RestApi` (not by aiohttp's router) so
+that an escaped ``/`` stays inside its segment, exactly as the server note requires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from aiohttp import hdrs, web
+
+from ._api import Reply, RestApi, split_path
+from ._faults import Decision
+from ._records import RecordedRequest
+from ._state import AppState
+
+__all__ = ["Handler"]
+
+_CANNED_PARTIAL = b'[{"sender": "alice@wonderland.lit", "timestamp": 1700000000, "message_id": ""}]'
+
+
+class _NoContentTypeResponse(web.Response):
+    """A response without a Content-Type header, like MongooseIM 6.x error answers.
+
+    aiohttp adds ``application/octet-stream`` to any non-empty body while preparing the
+    headers, so the header is removed after that step.
+    """
+
+    async def _prepare_headers(self) -> None:
+        await super()._prepare_headers()
+        self._headers.popall(hdrs.CONTENT_TYPE, None)
+
+
+def _decode_json(body: bytes) -> Any:
+    if not body:
+        return None
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _response(reply: Reply) -> web.Response:
+    if reply.content_type is None:
+        return _NoContentTypeResponse(status=reply.status, body=reply.body, headers=reply.headers)
+    headers = (*reply.headers, (hdrs.CONTENT_TYPE, reply.content_type))
+    return web.Response(status=reply.status, body=reply.body, headers=headers)
+
+
+class Handler:
+    """The aiohttp request handler of one :class:`FakeMongooseIM`."""
+
+    def __init__(self, state: AppState) -> None:
+        self.state = state
+        self.api = RestApi(state)
+
+    async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
+        body = await request.read()
+        raw_path = request.rel_url.raw_path
+        record = RecordedRequest(
+            method=request.method,
+            path=raw_path,
+            segments=tuple(split_path(raw_path) or ()),
+            query={key: value for key, value in request.query.items()},
+            headers={name.lower(): value for name, value in request.headers.items()},
+            body=body,
+            json=_decode_json(body),
+        )
+        self.state.requests.append(record)
+        await self._delay()
+        decision = self.state.faults.decide(
+            request.method, raw_path, request.rel_url.raw_query_string
+        )
+        if decision is not None:
+            record.fault = decision.kind
+        if decision is None or decision.kind == "drop-during":
+            reply = self.api.handle(
+                request.method, raw_path, list(request.query.items()), request.headers, body
+            )
+            if decision is not None:
+                record.status = 200
+                return await self._drop_during(request, reply)
+        elif decision.kind == "drop-before":
+            if request.transport is not None:
+                request.transport.close()
+            return web.Response()  # never written: aiohttp ignores the closed connection
+        else:
+            reply = self._fault_reply(decision)
+        record.status = reply.status
+        return _response(reply)
+
+    async def _delay(self) -> None:
+        seconds = self.state.faults.delay_s
+        closing = self.state.closing
+        if seconds <= 0 or closing is None:
+            return
+        try:
+            # Cut short when the server closes, so close() never waits for a delay.
+            await asyncio.wait_for(closing.wait(), timeout=seconds)
+        except asyncio.TimeoutError:
+            pass
+
+    def _fault_reply(self, decision: Decision) -> Reply:
+        if decision.kind == "malformed":
+            body = decision.body if isinstance(decision.body, bytes) else decision.body.encode()
+            return Reply(200, body, "application/json")
+        if isinstance(decision.body, str):
+            return self.api.error_reply(decision.status, decision.body)
+        return Reply(decision.status, decision.body)
+
+    async def _drop_during(self, request: web.BaseRequest, reply: Reply) -> web.StreamResponse:
+        # The request was handled (a send is archived), then the answer breaks off.
+        body = reply.body if reply.status == 200 and len(reply.body) >= 2 else _CANNED_PARTIAL
+        response = web.StreamResponse(status=200)
+        response.content_type = "application/json"
+        response.content_length = len(body)
+        await response.prepare(request)
+        await response.write(body[: len(body) // 2])
+        if request.transport is not None:
+            request.transport.close()
+        return response

@@ -1,0 +1,38 @@
+"""The request log of the fake server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+__all__ = ["RecordedRequest"]
+
+
+@attrs.define
+class RecordedRequest:
+    """One request that reached :class:`~aiomongoose.testing.FakeMongooseIM`.
+
+    - ``method``: the HTTP method.
+    - ``path``: the raw path, still percent-encoded (``/api/messages/a@b.lit%2Fphone``).
+    - ``segments``: the path split on ``/`` and percent-decoded
+      (``("api", "messages", "a@b.lit/phone")``).
+    - ``query``: the decoded query string; a repeated key keeps its last value.
+    - ``headers``: the request headers, names lower-cased; a repeated header keeps its last value.
+    - ``body``: the raw request body; ``json``: the body decoded as JSON, or ``None`` when
+      it is empty or not JSON.
+    - ``status``: the answer's status, ``None`` while the request is being handled and for a
+      connection dropped before any answer.
+    - ``fault``: the injected fault that answered it (``"fail"``, ``"drop-before"``,
+      ``"drop-during"``, ``"malformed"``), or ``None``.
+    """
+
+    method: str
+    path: str
+    segments: tuple[str, ...]
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+    json: Any = None
+    status: int | None = None
+    fault: str | None = None

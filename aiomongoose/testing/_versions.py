@@ -1,0 +1,87 @@
+"""What differs between the MongooseIM versions the fake server imitates.
+
+Every version-specific rule of the REST handlers reads one field of :class:`Profile`, so a
+new version is one more entry in :func:`profile_for`.
+
+MongooseIM 6.6 and later removed the REST API; their admin API is GraphQL at
+``/api/graphql`` (see the shared note ``mongooseim-graphql-api.md``). The place for that mode
+is marked below: a profile with ``rest=False, graphql=True`` and a GraphQL handler module
+next to ``_api.py``, dispatched from ``_app.py``. It is not implemented yet.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+__all__ = ["SUPPORTED_VERSIONS", "Profile", "profile_for"]
+
+
+@attrs.frozen
+class Profile:
+    """The behaviour of one server version.
+
+    - ``json_errors``: error bodies are JSON strings without a Content-Type (6.x); otherwise
+      plain text (3.x-5.x).
+    - ``capped``: ``limit`` is silently capped at ``max_result_limit`` (6.x).
+    - ``hard_limit``: a ``limit`` above it is answered with 500 (3.x: 500); also the cap.
+    - ``strict_unconfigured_auth``: without configured credentials, a request that carries
+      Basic credentials is rejected with 401 (6.x); 3.x accepts anything then.
+    - ``zero_before_is_now``: a missing or zero ``before`` means now plus 10^6 seconds (3.x);
+      6.x has no bound without ``before`` and reads ``before=0`` as the epoch.
+    - ``status_500``: the error texts that this version answers with 500 instead of 400.
+    - ``domain_error_as_codes``: ``GET /users/{unknown domain}`` answers 200 with the
+      character codes of "Domain does not exist" (6.5); 3.x answers ``[]``.
+    - ``rest`` / ``graphql``: which API the version serves (GraphQL: not implemented yet).
+    """
+
+    version: str
+    json_errors: bool
+    capped: bool
+    hard_limit: int | None
+    strict_unconfigured_auth: bool
+    zero_before_is_now: bool
+    status_500: frozenset[str]
+    domain_error_as_codes: bool
+    rest: bool = True
+    graphql: bool = False
+
+
+_PROFILES = {
+    "6.5": Profile(
+        version="6.5",
+        json_errors=True,
+        capped=True,
+        hard_limit=None,
+        strict_unconfigured_auth=True,
+        zero_before_is_now=False,
+        status_500=frozenset(),
+        domain_error_as_codes=True,
+    ),
+    "3.7": Profile(
+        version="3.7",
+        json_errors=False,
+        capped=False,
+        hard_limit=500,
+        strict_unconfigured_auth=False,
+        zero_before_is_now=True,
+        status_500=frozenset({"Invalid owner JID", "Invalid interlocutor JID"}),
+        domain_error_as_codes=False,
+    ),
+}
+
+SUPPORTED_VERSIONS = tuple(_PROFILES)
+
+
+def profile_for(version: str) -> Profile:
+    """The :class:`Profile` of ``version`` ("6.5" or "3.7").
+
+    Raises ``NotImplementedError`` for "6.6" (GraphQL only, planned) and ``ValueError`` for
+    any other version.
+    """
+    profile = _PROFILES.get(version)
+    if profile is not None:
+        return profile
+    if version == "6.6":
+        # The GraphQL-only mode goes here: Profile(version="6.6", rest=False, graphql=True, ...).
+        raise NotImplementedError("the GraphQL-only mode of MongooseIM 6.6 is not implemented yet")
+    raise ValueError(f"unsupported MongooseIM version {version!r}; use one of {SUPPORTED_VERSIONS}")
