@@ -32,11 +32,37 @@ try:  # optional speed-up (the `orjson` extra); results are the same either way
     dumps = orjson.dumps
     _DECODE_ERRORS: tuple[type[BaseException], ...] = (ValueError, orjson.JSONDecodeError)
 except ImportError:  # pragma: no cover - exercised where orjson is absent
-    loads = json.loads
     _DECODE_ERRORS = (ValueError, RecursionError)
+
+    def loads(body: bytes) -> Any:
+        # Reject what orjson rejects, so that both builds accept the same answers.
+        data = json.loads(body, parse_int=_int64)
+        if b"\\u" in body:
+            _reject_lone_surrogates(data)
+        return data
 
     def dumps(value: Any) -> bytes:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _int64(text: str) -> int:
+    value = int(text)
+    if not -(2**63) <= value < 2**64:
+        raise ValueError(f"integer out of range: {text[:30]}")
+    return value
+
+
+def _reject_lone_surrogates(value: Any) -> None:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            item.encode("utf-8")  # UnicodeEncodeError is a ValueError
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
 
 
 def _strict_str(value: Any, _: Any) -> str:

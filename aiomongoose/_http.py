@@ -8,6 +8,7 @@ path separator, and the server would read the resource as the next segment).
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import time
 from collections.abc import Mapping, Sequence
@@ -33,7 +34,7 @@ class Transport:
         self,
         base_url: str,
         *,
-        auth: aiohttp.BasicAuth | None,
+        credentials: tuple[str, str] | None,
         session: aiohttp.ClientSession | None,
         timeout: aiohttp.ClientTimeout,
         host_header: str | None,
@@ -41,18 +42,22 @@ class Transport:
         ssl: Any,
     ) -> None:
         self.base_url = base_url
-        self._auth = auth
+        self._user = None if credentials is None else credentials[0]
         self._session = session
         self._owns_session = session is None
         self._timeout = timeout
         self._headers = {"Host": host_header} if host_header else {}
+        if credentials is not None:
+            # Built once, here: the only place the password exists after __init__.
+            self._headers["Authorization"] = basic_authorization(*credentials)
+        self._json_headers = {**self._headers, **JSON_HEADERS}
         self._max_connections = max_connections
         self._ssl = ssl
         self.closed = False
 
     @property
     def auth_user(self) -> str | None:
-        return None if self._auth is None else self._auth.login
+        return self._user
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self.closed:
@@ -90,10 +95,10 @@ class Transport:
                 method,
                 url,
                 data=body,
-                headers={**self._headers, **JSON_HEADERS} if body is not None else self._headers,
-                auth=self._auth,
+                headers=self._json_headers if body is not None else self._headers,
                 timeout=timeout or self._timeout,
                 allow_redirects=False,
+                raise_for_status=False,  # a caller's session may default to True
                 ssl=self._ssl,
             ) as resp:
                 data = await resp.read()
@@ -124,6 +129,12 @@ class Transport:
         session, self._session = self._session, None
         if session is not None and self._owns_session:
             await session.close()
+
+
+def basic_authorization(user: str, password: str) -> str:
+    """The ``Authorization`` value for HTTP Basic, UTF-8 encoded (RFC 7617)."""
+    token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+    return f"Basic {token}"
 
 
 def _transport_error(method: str, url: URL, exc: BaseException) -> TransportError:

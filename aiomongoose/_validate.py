@@ -32,7 +32,10 @@ def before_seconds(before: int | datetime | None) -> int | None:
     if isinstance(before, datetime):
         if before.tzinfo is None or before.utcoffset() is None:
             raise InvalidArgumentError("before must be an aware datetime (give it a tzinfo)")
-        return math.floor(before.timestamp())
+        seconds = math.floor(before.timestamp())
+        if seconds < 0:
+            raise InvalidArgumentError("before must not be negative (earlier than 1970)")
+        return seconds
     if type(before) is not int:
         raise InvalidArgumentError(
             "before must be an int (Unix seconds) or an aware datetime, "

@@ -24,20 +24,28 @@ DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=60, connect=10)
 Auth = tuple[str, str] | aiohttp.BasicAuth | None
 
 
-def _basic_auth(auth: Auth) -> aiohttp.BasicAuth | None:
-    if auth is None or isinstance(auth, aiohttp.BasicAuth):
-        return auth
-    if isinstance(auth, tuple) and len(auth) == 2 and all(isinstance(part, str) for part in auth):
+def _credentials(auth: Auth) -> tuple[str, str] | None:
+    if auth is None:
+        return None
+    if isinstance(auth, aiohttp.BasicAuth):
+        return auth.login, auth.password
+    if isinstance(auth, tuple) and len(auth) == 2 and all(isinstance(p, str) for p in auth):
         if ":" in auth[0]:
             raise InvalidArgumentError("a Basic auth user name may not contain ':'")
-        return aiohttp.BasicAuth(auth[0], auth[1])
+        return auth[0], auth[1]
     raise InvalidArgumentError("auth must be None, a (user, password) tuple or aiohttp.BasicAuth")
 
 
 def _split_base_url(base_url: str, auth: Auth) -> tuple[str, Auth]:
     if not isinstance(base_url, str):
         raise InvalidArgumentError("base_url must be a str")
-    url = URL(base_url)
+    try:
+        url = URL(base_url)
+        port = url.port  # yarl checks the port lazily
+    except (ValueError, TypeError) as exc:
+        raise InvalidArgumentError(f"base_url is not a valid URL: {base_url!r}") from exc
+    if port is not None and not 0 < port < 65536:
+        raise InvalidArgumentError(f"base_url has an invalid port: {base_url!r}")
     if url.scheme not in ("http", "https") or not url.host:
         raise InvalidArgumentError(f"base_url must be an http:// or https:// URL, not {base_url!r}")
     if url.query_string or url.fragment:
@@ -89,7 +97,7 @@ class AdminClient:
             raise InvalidArgumentError("host_header must be a non-empty str")
         self._transport = Transport(
             base_url,
-            auth=_basic_auth(auth),
+            credentials=_credentials(auth),
             session=session,
             timeout=as_timeout(timeout) or DEFAULT_TIMEOUT,
             host_header=host_header,

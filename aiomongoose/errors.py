@@ -168,8 +168,11 @@ _EXCERPT = 120
 
 
 def _excerpt(body: bytes) -> str:
-    text = body[: _EXCERPT * 4].decode("utf-8", "replace")
-    return text if len(text) <= _EXCERPT else text[:_EXCERPT] + "..."
+    head = body[: _EXCERPT * 4]
+    text = head.decode("utf-8", "replace")
+    if len(text) <= _EXCERPT and len(head) == len(body):
+        return text
+    return text[:_EXCERPT] + "..."
 
 
 _BY_STATUS: dict[int, type[ApiError]] = {
