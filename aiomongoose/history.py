@@ -22,7 +22,8 @@ __all__ = ["History"]
 
 log = logging.getLogger("aiomongoose")
 
-Fetch = Callable[[int | None], Awaitable[MessageList]]
+# fetch(before, limit): one page of the archive, in the server's order
+Fetch = Callable[[int | None, int | None], Awaitable[MessageList]]
 
 
 class History:
@@ -109,7 +110,7 @@ class History:
             oldest=oldest,
             at_oldest=at_oldest,
             max_page=self._pager.state.max_page,
-            probing=False,
+            probing=0,
             done=False,
         )
         return partial.to_json()
@@ -119,7 +120,7 @@ class History:
         self._buffer, self._pos = [], 0
         while not self._buffer and not self._pager.done:
             before = self._pager.next_before()
-            page = await self._fetch(before)
+            page = await self._fetch(before, self._pager.next_limit())
             self.requests += 1
             self._before_page = attrs.evolve(self._pager.state)
             try:

@@ -14,11 +14,14 @@ note, "Paging backwards"):
   those are newer than the oldest delivered one, hence delivered). That count is the overlap,
   dropped by position; when we still hold those records we also compare them by content.
 * A page that brings nothing new ends the iteration when it is provably not full (shorter
-  than a page already seen). Otherwise more than a page sits within ~1.5 s and one probe with
-  ``before = T`` decides: anything older, or more messages reporting ``T`` than delivered,
-  means messages cannot be reached -> :class:`StallDetected`. If the probe shows nothing new
-  the archive is taken as exhausted; the one case this cannot tell apart is documented in the
-  README (a burst of more than a page inside half a second with nothing older).
+  than a page already seen). Otherwise a page's worth sits within ~1.5 s, and a probe at
+  ``before = T`` with ``limit`` one more than the messages delivered at ``T`` decides:
+  anything older, or an extra message at ``T``, means messages cannot be reached ->
+  :class:`StallDetected`; a probe page that is provably not full means nothing is older.
+  Only when the probe page is as long as the largest page seen (delivered messages within
+  ``[T - 0.5 s, T]`` may fill it) does a second probe at ``before = T - 1`` look below.
+  What stays undecidable: a burst that fills a page inside half a second, with nothing older
+  than ``T - 1 s``, while the server's page size is unknown (see the README).
 """
 
 from __future__ import annotations
@@ -34,13 +37,16 @@ from .models import ArchivedMessage
 __all__ = ["BackwardPager", "CursorState", "Inconsistent", "StallDetected"]
 
 _CURSOR_VERSION = 1
+_NOT_PROBING, _PROBE_AT, _PROBE_BELOW = 0, 1, 2
+# MongooseIM 3.x answers a limit above 500 with an error.
+_PROBE_LIMIT_MAX = 500
 _CURSOR_SCHEMA = {
     "upper": "int?",
     "oldest": "int?",
     "at_oldest": "int",
     "max_page": "int",
     "limit": "int?",
-    "probing": "bool",
+    "probing": "probe",
     "done": "bool",
 }
 
@@ -67,7 +73,7 @@ class CursorState:
     at_oldest: int = 0  # how many delivered messages report `oldest`
     max_page: int = 0  # longest page seen: the server's page size is at least this
     limit: int | None = None  # the `limit` sent; max_page is only meaningful for it
-    probing: bool = False  # the next request is the stall probe at before=oldest
+    probing: int = 0  # 1: next is the stall probe at before=oldest; 2: at before=oldest-1
     done: bool = False
 
     def to_json(self) -> dict[str, Any]:
@@ -88,6 +94,8 @@ class CursorState:
                 raise InvalidArgumentError(f"unknown history cursor key {name!r}")
             if kind == "bool":
                 ok = type(value) is bool
+            elif kind == "probe":
+                ok = value in (_NOT_PROBING, _PROBE_AT, _PROBE_BELOW) and type(value) is int
             else:
                 ok = (type(value) is int and value >= 0) or (kind == "int?" and value is None)
             if not ok:
@@ -95,7 +103,7 @@ class CursorState:
             kwargs[name] = value
         state = cls(**kwargs)
         if (state.oldest is None) != (state.at_oldest == 0) or (
-            state.probing and state.oldest is None
+            state.probing != _NOT_PROBING and state.oldest is None
         ):
             raise InvalidArgumentError("history cursor is inconsistent")
         return state
@@ -104,8 +112,9 @@ class CursorState:
 class BackwardPager:
     """The paging state machine for one archive (one owner, optionally one peer).
 
-    Loop: while not ``done``, request ``before=next_before()`` and pass the answer (server
-    order, oldest first) to :meth:`advance`, which returns the new messages newest first.
+    Loop: while not ``done``, request ``before=next_before()`` with ``limit=next_limit()`` and
+    pass the answer (server order, oldest first) to :meth:`advance`, which returns the new
+    messages newest first.
     """
 
     def __init__(self, state: CursorState) -> None:
@@ -123,10 +132,21 @@ class BackwardPager:
         st = self.state
         if st.oldest is None:
             return st.upper
-        if st.probing:
+        if st.probing == _PROBE_AT:
             return st.oldest
+        if st.probing == _PROBE_BELOW:
+            return st.oldest - 1
         nxt = st.oldest + 1
         return nxt if st.upper is None else min(nxt, st.upper)
+
+    def next_limit(self) -> int | None:
+        """The ``limit`` of the next request; ``None``: the server's default."""
+        st = self.state
+        if st.probing == _PROBE_AT:
+            # One more than we delivered at T: room for an undelivered one to show.
+            wanted = st.at_oldest + 1
+            return min(max(wanted, st.limit or 0), _PROBE_LIMIT_MAX)
+        return st.limit
 
     def advance(self, page: Sequence[ArchivedMessage]) -> list[ArchivedMessage]:
         """Take the answer to ``next_before()``; return the new messages, newest first."""
@@ -155,7 +175,7 @@ class BackwardPager:
             elif st.oldest <= 0:
                 st.done = True  # nothing can be older than the epoch's first second
             else:
-                st.probing = True
+                st.probing = _PROBE_AT
             return []
         new = page[:fresh]
         self._record(new)
@@ -192,13 +212,28 @@ class BackwardPager:
     def _after_probe(self, page: Sequence[ArchivedMessage]) -> None:
         st = self.state
         assert st.oldest is not None
-        st.probing = False
-        older = bool(page) and page[0].timestamp < st.oldest
-        if older or len(page) > st.at_oldest:
-            raise StallDetected(st.oldest, st.at_oldest)
+        if st.probing == _PROBE_BELOW:
+            # Anything at or before T - 1 s is older than every delivered message.
+            st.probing = _NOT_PROBING
+            if page:
+                raise StallDetected(st.oldest, st.at_oldest)
+            st.done = True
+            return
+        st.probing = _NOT_PROBING
+        if page and page[0].timestamp < st.oldest or len(page) > st.at_oldest:
+            raise StallDetected(st.oldest, st.at_oldest)  # undelivered messages showed up
         if self._boundary and list(page) != self._boundary[: len(page)]:
             raise StallDetected(st.oldest, st.at_oldest)
-        st.done = True
+        if len(page) < st.max_page or not page:
+            # Not a full page (or nothing at or before T): every message at or before T
+            # is here and delivered, so nothing is older.
+            st.done = True
+        elif st.oldest <= 1:
+            st.done = True
+        else:
+            # As many delivered messages within [T - 0.5 s, T] as the largest page seen:
+            # the page may be full. Ask below them.
+            st.probing = _PROBE_BELOW
 
     def skip_stall(self) -> int:
         """Give up on the window at ``oldest``: continue strictly below it (``before = T - 1``).
@@ -210,7 +245,7 @@ class BackwardPager:
         assert st.oldest is not None
         stalled = st.oldest
         st.upper = stalled - 1
-        st.oldest, st.at_oldest, st.probing = None, 0, False
+        st.oldest, st.at_oldest, st.probing = None, 0, _NOT_PROBING
         st.done = st.upper <= 0  # before=0 would mean "no bound" on 3.x
         self._boundary = []
         return stalled

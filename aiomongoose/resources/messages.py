@@ -91,9 +91,9 @@ class Messages:
             raise InvalidArgumentError("on_stall must be 'raise' or 'skip'")
         call_timeout = as_timeout(timeout)
 
-        async def fetch(before_s: int | None) -> MessageList:
+        async def fetch(before_s: int | None, limit: int | None) -> MessageList:
             status, body = await self._transport.request(
-                "GET", segments, params=_query(before_s, page_size), timeout=call_timeout
+                "GET", segments, params=_query(before_s, limit), timeout=call_timeout
             )
             return parse_archive(body, status)
 

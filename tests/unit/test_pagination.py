@@ -50,7 +50,7 @@ def drain(server: ModelServer, limit: int | None, *, state: CursorState | None =
     while not pager.done:
         guard -= 1
         assert guard > 0, "pager loops"
-        out.extend(pager.advance(server.page(pager.next_before(), limit)))
+        out.extend(pager.advance(server.page(pager.next_before(), pager.next_limit())))
     return out, pager
 
 
@@ -141,7 +141,7 @@ def test_stall_raises_after_one_extra_request():
     pager = BackwardPager(CursorState(limit=10))
     with pytest.raises(StallDetected) as info:
         while not pager.done:
-            pager.advance(server.page(pager.next_before(), 10))
+            pager.advance(server.page(pager.next_before(), pager.next_limit()))
     assert info.value.timestamp == 1_700_000_000
     # first page, the page that brought nothing new, the probe: nothing more
     assert server.requests == [None, 1_700_000_001, 1_700_000_000]
@@ -173,7 +173,7 @@ def test_stall_skip_continues_strictly_below_the_window():
     out: list[ArchivedMessage] = []
     while not pager.done:
         try:
-            out.extend(pager.advance(server.page(pager.next_before(), 10)))
+            out.extend(pager.advance(server.page(pager.next_before(), pager.next_limit())))
         except StallDetected:
             assert pager.skip_stall() == 1_700_000_000
     assert out == [r for _, r in reversed(burst)][:10] + [r for _, r in reversed(older)]
@@ -184,11 +184,11 @@ def test_changed_archive_is_detected_not_skipped():
     entries = [record(base + i * 100_000, mid=str(i)) for i in range(30)]
     server = ModelServer(entries, cap=10)
     pager = BackwardPager(CursorState(limit=10))
-    pager.advance(server.page(pager.next_before(), 10))
+    pager.advance(server.page(pager.next_before(), pager.next_limit()))
     # delete the oldest delivered message behind the pager's back
     del server.entries[20], server.times[20]
     with pytest.raises(Inconsistent):
-        pager.advance(server.page(pager.next_before(), 10))
+        pager.advance(server.page(pager.next_before(), pager.next_limit()))
 
 
 def test_unsorted_page_is_inconsistent():
@@ -201,7 +201,7 @@ def test_unsorted_page_is_inconsistent():
 
 
 def test_cursor_round_trips_through_json():
-    state = CursorState(upper=9, oldest=5, at_oldest=2, max_page=50, limit=None, probing=True)
+    state = CursorState(upper=9, oldest=5, at_oldest=2, max_page=50, limit=None, probing=1)
     again = CursorState.from_json(json.loads(json.dumps(state.to_json())))
     assert again == state
 
@@ -216,7 +216,8 @@ def test_cursor_round_trips_through_json():
         {"v": 1, "oldest": 5, "at_oldest": 0},
         {"v": 1, "at_oldest": True},
         {"v": 1, "max_page": -1},
-        {"v": 1, "probing": True},
+        {"v": 1, "probing": 1},
+        {"v": 1, "oldest": 3, "at_oldest": 1, "probing": 3},
         {"v": 1, "surprise": 1},
     ],
 )
@@ -269,7 +270,8 @@ def test_every_message_once_in_order_or_a_justified_stall(entries, cap, limit):
     assert out == full[: len(out)]
     if window < page:
         assert out == full
-        assert len(server.requests) <= math.ceil(len(full) / (page - window)) + 2
+        # +1 for the answer that shows nothing new, +2 for the probes when it is full
+        assert len(server.requests) <= math.ceil(len(full) / (page - window)) + 3
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -286,7 +288,7 @@ def test_resuming_from_a_serialised_cursor_loses_and_repeats_nothing(entries, ca
     for _ in range(stop_after):
         if pager.done:
             break
-        out.extend(pager.advance(server.page(pager.next_before(), cap)))
+        out.extend(pager.advance(server.page(pager.next_before(), pager.next_limit())))
     saved = json.loads(json.dumps(pager.state.to_json()))
     rest, _ = drain(server, cap, state=CursorState.from_json(saved))
     assert out + rest == full
@@ -306,3 +308,24 @@ def test_upper_bound_is_inclusive_and_respected(entries, cap, upper):
     assert out == wanted[: len(out)]
     if window < cap:
         assert out == wanted
+
+
+def test_delivered_messages_filling_the_probe_page_do_not_hide_older_ones():
+    # 20 a second, pages of 10: the newest 10 lie within [T - 0.5 s, T], so the probe at T
+    # shows only delivered ones; the server's page size is unknown, so look below T - 1.
+    base = 1_700_000_000 * US
+    entries = [record(base + i * 50_000, mid=str(i)) for i in range(200)]
+    server = ModelServer(entries, cap=10)
+    with pytest.raises(StallDetected):
+        drain(server, 10)
+    assert len(server.requests) == 4
+
+
+@pytest.mark.parametrize(("offset_us", "requests"), [(0, 3), (-300_000, 4)])
+def test_a_few_messages_within_one_second_end_quietly(offset_us, requests):
+    base = 1_700_000_000 * US + offset_us
+    server = ModelServer([record(base + i * 1000, mid=str(i)) for i in range(3)], cap=50)
+    out, _ = drain(server, None)
+    assert out == expected(server)
+    # page, no progress, probe at T (shows fewer than a page: done) [, probe below T - 1]
+    assert len(server.requests) == requests
