@@ -1,0 +1,42 @@
+"""The README's example runs as written against the fake server."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from aiomongoose.testing import FakeMongooseIM
+
+README = Path(__file__).resolve().parents[2] / "README.rst"
+
+
+def first_python_block() -> str:
+    text = README.read_text(encoding="utf-8")
+    match = re.search(r"\.\. code-block:: python\n\n((?:    .*\n|\n)+)", text)
+    assert match is not None
+    return "\n".join(line[4:] for line in match.group(1).splitlines())
+
+
+async def test_readme_example_runs_against_the_fake_server(capsys):
+    code = first_python_block()
+    assert "asyncio.run(main())" in code
+    async with FakeMongooseIM(auth=("admin", "secret")) as server:
+        server.add_user("alice@wonderland.lit")
+        server.add_user("rabbit@wonderland.lit")
+        server.add_message(
+            "rabbit@wonderland.lit", "alice@wonderland.lit", at_us=1_700_000_000_000_000, body="Yo"
+        )
+        namespace: dict[str, object] = {}
+        exec(
+            code.replace("http://localhost:8088/api", server.url).replace(
+                "asyncio.run(main())", ""
+            ),
+            namespace,
+        )
+        await namespace["main"]()  # type: ignore[operator]
+    lines = capsys.readouterr().out.splitlines()
+    # recent(): two messages oldest first; history(): the same two, newest first
+    assert lines[0].endswith("rabbit@wonderland.lit Yo")
+    assert lines[1].endswith("alice@wonderland.lit Hi")
+    assert lines[2].endswith(" Hi") and lines[3] == "1700000000 Yo"
+    assert len(lines) == 4
