@@ -1,11 +1,17 @@
-"""aiomongoose.testing: a fake MongooseIM REST admin server for tests and demos.
+"""aiomongoose.testing: a fake MongooseIM admin server (REST and GraphQL) for tests and demos.
 
 ``FakeMongooseIM`` serves the API on 127.0.0.1 with the real server's quirks (see its
 docstring); ``generate_archive`` seeds it with a realistic archive; the ``mongooseim``
 pytest fixture (plugin ``aiomongoose.testing.pytest_plugin``) yields a started one; and
 ``python -m aiomongoose.testing`` runs it standalone.
 
-The fake follows ``shared/mongooseim-rest-api.md``. Where that note is silent it chooses:
+The GraphQL side (``/api/graphql``; versions 6.5 and 6.6) follows
+``shared/mongooseim-graphql-api.md`` and MongooseIM's code; its rules and the choices made
+where both are silent are documented in ``_graphql`` (HTTP, auth), ``_gql_check`` (type
+check, coercion), ``_gql_exec`` (resolvers), ``_xmpp`` (stanza XML, times, stanza ids) and
+``_gql_syntax`` (documents; fragments are not supported).
+
+The REST side follows ``shared/mongooseim-rest-api.md``. Where that note is silent it chooses:
 
 - ``/messages/{owner}/{with}`` keeps the messages whose other party has the bare JID of
   ``with`` (a resource in ``with`` is ignored).

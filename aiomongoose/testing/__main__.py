@@ -1,11 +1,12 @@
-"""Run the fake MongooseIM REST admin server standalone.
+"""Run the fake MongooseIM admin server (REST and/or GraphQL) standalone.
 
 ``python -m aiomongoose.testing --port 8088 [--host 127.0.0.1] [--users N --messages M
 --seed S] [--auth user:password] [--max-result-limit 50] [--version 6.5]
 [--match-host localhost]``
 
 The first line printed is the base URL (with the real port when ``--port 0``), then the
-users' JIDs; it serves until Ctrl-C or SIGTERM.
+users' JIDs; it serves until Ctrl-C or SIGTERM. GraphQL (``--version`` 6.5 or 6.6) is at the
+base URL plus ``/graphql``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from .fake_server import FakeMongooseIM
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m aiomongoose.testing",
-        description="Serve a fake MongooseIM REST admin API with a generated archive.",
+        description="Serve a fake MongooseIM admin API (REST under the base URL, GraphQL at "
+        "BASE/graphql) with a generated archive.",
     )
     parser.add_argument("--port", type=int, default=8088, help="TCP port (0: any free port)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
@@ -37,7 +39,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--domain", default="wonderland.lit", help="domain of the users")
     parser.add_argument("--auth", metavar="USER:PASSWORD", help="require HTTP Basic auth")
     parser.add_argument("--max-result-limit", type=int, default=50, help="6.x cap on limit")
-    parser.add_argument("--version", choices=SUPPORTED_VERSIONS, default="6.5")
+    parser.add_argument(
+        "--version",
+        choices=SUPPORTED_VERSIONS,
+        default="6.5",
+        help="6.6: GraphQL only; 6.5: REST and GraphQL; 3.7: REST only",
+    )
     parser.add_argument(
         "--match-host", metavar="HOST", help="answer an empty 400 unless Host is HOST"
     )

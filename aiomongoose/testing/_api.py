@@ -28,7 +28,7 @@ import attrs
 from ._jid import ParsedJID, parse_jid
 from ._state import AppState
 
-__all__ = ["KNOWN_ATOMS", "Reply", "RestApi", "split_path"]
+__all__ = ["KNOWN_ATOMS", "Reply", "RestApi", "host_matches", "split_path"]
 
 #: Keys that are atoms the Erlang VM already knows: unknown query or JSON keys that are one
 #: of these are ignored, any other unknown key is rejected (a small stand-in for the atom table).
@@ -82,6 +82,11 @@ def _hostname(value: str) -> str:
     return (name if colon and port.isdigit() else value).lower()
 
 
+def host_matches(host: str | None, headers: Mapping[str, str]) -> bool:
+    """Whether the Host header passes the listener's host match (``None``: any host)."""
+    return host is None or _hostname(headers.get("host", "")) == host.lower()
+
+
 def _basic_credentials(value: str | None) -> tuple[bool, tuple[str, str] | None]:
     """(whether the header is Basic, the decoded credentials or None when malformed)."""
     if value is None:
@@ -131,7 +136,7 @@ class RestApi:
     ) -> Reply:
         """Answer one request. ``headers`` must be looked up case-insensitively."""
         state = self.state
-        if state.host is not None and _hostname(headers.get("host", "")) != state.host.lower():
+        if not host_matches(state.host, headers):
             return Reply(400)  # "Host header": Cowboy's host match fails with an empty 400
         segments = split_path(raw_path)
         if segments is None:
@@ -252,6 +257,8 @@ class RestApi:
             raise _Error(400, "Invalid request body")
         self._known_user(caller)  # "Sending": the caller must be a local user
         state = self.state
+        if not state.mam_enabled:
+            return Reply(204)  # delivered, but nothing archives it
         state.archive.store(
             caller,
             args["caller"],

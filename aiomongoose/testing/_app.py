@@ -1,7 +1,11 @@
 """The aiohttp side of the fake server: request log, faults, delays, and the wire answer.
 
-Routing is done on the raw path by :class:`~._api.RestApi` (not by aiohttp's router) so
-that an escaped ``/`` stays inside its segment, exactly as the server note requires.
+Routing is done on the raw path (not by aiohttp's router) so that an escaped ``/`` stays
+inside its segment, exactly as the server note requires: ``/api/graphql`` goes to
+:class:`~._graphql.GraphqlApi` when the version speaks GraphQL, every other path to
+:class:`~._api.RestApi` when it speaks REST, and otherwise gets an empty 404 (400 on a
+Host mismatch). As on REST, one trailing ``/`` is ignored. Faults, delays and the
+request log apply to both APIs alike.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from aiohttp import hdrs, web
 
 from ._api import Reply, RestApi, split_path
 from ._faults import Decision
+from ._graphql import GraphqlApi
 from ._records import RecordedRequest
 from ._state import AppState
 
@@ -56,6 +61,19 @@ class Handler:
     def __init__(self, state: AppState) -> None:
         self.state = state
         self.api = RestApi(state)
+        self.graphql = GraphqlApi(state)
+
+    def _answer(self, request: web.BaseRequest, raw_path: str, body: bytes) -> Reply:
+        profile = self.state.profile
+        if profile.graphql and split_path(raw_path) == ["api", "graphql"]:
+            return self.graphql.handle(
+                request.method, list(request.query.items()), request.headers, body
+            )
+        if profile.rest:
+            return self.api.handle(
+                request.method, raw_path, list(request.query.items()), request.headers, body
+            )
+        return self.graphql.no_route(request.headers)
 
     async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
         body = await request.read()
@@ -77,9 +95,7 @@ class Handler:
         if decision is not None:
             record.fault = decision.kind
         if decision is None or decision.kind == "drop-during":
-            reply = self.api.handle(
-                request.method, raw_path, list(request.query.items()), request.headers, body
-            )
+            reply = self._answer(request, raw_path, body)
             if decision is not None:
                 record.status = 200
                 return await self._drop_during(request, reply)

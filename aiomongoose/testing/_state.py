@@ -61,6 +61,8 @@ class AppState:
     clock: FakeClock = attrs.Factory(FakeClock)
     closing: asyncio.Event | None = None
     id_random: random.Random = attrs.Factory(random.Random)
+    mam_enabled: bool = True
+    disabled_categories: set[str] = attrs.Factory(set)
 
     def new_message_id(self) -> str:
         """A fresh stanza id: 16 lowercase hex characters, as the real server makes them."""

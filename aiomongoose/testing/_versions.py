@@ -4,9 +4,8 @@ Every version-specific rule of the REST handlers reads one field of :class:`Prof
 new version is one more entry in :func:`profile_for`.
 
 MongooseIM 6.6 and later removed the REST API; their admin API is GraphQL at
-``/api/graphql`` (see the shared note ``mongooseim-graphql-api.md``). The place for that mode
-is marked below: a profile with ``rest=False, graphql=True`` and a GraphQL handler module
-next to ``_api.py``, dispatched from ``_app.py``. It is not implemented yet.
+``/api/graphql`` (see the shared note ``mongooseim-graphql-api.md``), served by
+:mod:`._graphql`. 6.0 to 6.5 speak both; 3.x speaks REST only.
 """
 
 from __future__ import annotations
@@ -31,7 +30,8 @@ class Profile:
     - ``status_500``: the error texts that this version answers with 500 instead of 400.
     - ``domain_error_as_codes``: ``GET /users/{unknown domain}`` answers 200 with the
       character codes of "Domain does not exist" (6.5); 3.x answers ``[]``.
-    - ``rest`` / ``graphql``: which API the version serves (GraphQL: not implemented yet).
+    - ``rest`` / ``graphql``: which API the version serves (REST under ``/api``, GraphQL at
+      ``/api/graphql``); a version without REST answers its routes with an empty 404.
     """
 
     version: str
@@ -47,6 +47,18 @@ class Profile:
 
 
 _PROFILES = {
+    "6.6": Profile(
+        version="6.6",
+        json_errors=True,
+        capped=True,
+        hard_limit=None,
+        strict_unconfigured_auth=True,
+        zero_before_is_now=False,
+        status_500=frozenset(),
+        domain_error_as_codes=True,
+        rest=False,
+        graphql=True,
+    ),
     "6.5": Profile(
         version="6.5",
         json_errors=True,
@@ -56,6 +68,7 @@ _PROFILES = {
         zero_before_is_now=False,
         status_500=frozenset(),
         domain_error_as_codes=True,
+        graphql=True,
     ),
     "3.7": Profile(
         version="3.7",
@@ -73,15 +86,10 @@ SUPPORTED_VERSIONS = tuple(_PROFILES)
 
 
 def profile_for(version: str) -> Profile:
-    """The :class:`Profile` of ``version`` ("6.5" or "3.7").
-
-    Raises ``NotImplementedError`` for "6.6" (GraphQL only, planned) and ``ValueError`` for
-    any other version.
-    """
+    """The :class:`Profile` of ``version`` ("6.6", "6.5" or "3.7"); ``ValueError`` otherwise."""
     profile = _PROFILES.get(version)
-    if profile is not None:
-        return profile
-    if version == "6.6":
-        # The GraphQL-only mode goes here: Profile(version="6.6", rest=False, graphql=True, ...).
-        raise NotImplementedError("the GraphQL-only mode of MongooseIM 6.6 is not implemented yet")
-    raise ValueError(f"unsupported MongooseIM version {version!r}; use one of {SUPPORTED_VERSIONS}")
+    if profile is None:
+        raise ValueError(
+            f"unsupported MongooseIM version {version!r}; use one of {SUPPORTED_VERSIONS}"
+        )
+    return profile

@@ -1,22 +1,27 @@
-"""FakeMongooseIM: an in-process MongooseIM REST admin server on ``aiohttp.web``.
+"""FakeMongooseIM: an in-process MongooseIM admin server (REST and GraphQL) on ``aiohttp.web``.
 
-It follows ``shared/mongooseim-rest-api.md`` (the behaviour of MongooseIM 6.5, or 3.7 with
-``version="3.7"``): second-granular rounded timestamps, an inclusive ``before``, the silent
-``limit`` cap, the exact error texts, Basic auth, Host matching and percent-decoded JID
-segments. Tests seed it synchronously and can inject faults.
+The REST side follows ``shared/mongooseim-rest-api.md`` (the behaviour of MongooseIM 6.5, or
+3.7 with ``version="3.7"``): second-granular rounded timestamps, an inclusive ``before``,
+the silent ``limit`` cap, the exact error texts, Basic auth, Host matching and
+percent-decoded JID segments. The GraphQL side (``/api/graphql``, versions 6.5 and 6.6)
+follows ``shared/mongooseim-graphql-api.md`` and MongooseIM's own code (see
+:mod:`._graphql`): microsecond timestamps, the 200 answers that carry ``errors``, input
+coercion errors. Both read and write one archive. Tests seed it synchronously and can
+inject faults.
 """
 
 from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Iterable
 from types import TracebackType
 
 from aiohttp import web
 
 from ._app import Handler
 from ._archive import StoredMessage
-from ._faults import DEFAULT_MALFORMED_BODY, Decision, DropWhen, FaultKind
+from ._fault_api import FaultInjection
 from ._jid import parse_or_raise
 from ._records import RecordedRequest
 from ._state import AppState
@@ -27,14 +32,20 @@ __all__ = ["FakeMongooseIM"]
 _DEFAULT_BODY = "Hello!"
 
 
-class FakeMongooseIM:
-    """A fake MongooseIM REST admin API, served on ``listen_host`` (127.0.0.1) at ``url``.
+class FakeMongooseIM(FaultInjection):
+    """A fake MongooseIM admin API, served on ``listen_host`` (127.0.0.1) at ``url``.
 
-    ``max_result_limit`` is the MAM cap of 6.x (ignored by 3.7, whose cap is 500);
-    ``auth`` is ``None`` or ``(user, password)`` for HTTP Basic; ``version`` is "6.5" or
-    "3.7" ("6.6", GraphQL only, raises ``NotImplementedError`` for now); ``host``, when set
-    (e.g. "localhost"), makes every request whose Host header names another host get an
-    empty 400, as the default listener does. ``port=0`` picks a free port.
+    ``version`` chooses the APIs: "6.5" serves REST under ``url`` and GraphQL at
+    :attr:`graphql_url`; "6.6" serves GraphQL only (REST paths answer an empty 404); "3.7"
+    serves REST only (``/api/graphql`` answers 404). The real server runs the two APIs on
+    separate listeners (ports 8088 and 5551 by default); the fake serves both on one port.
+
+    ``max_result_limit`` is the MAM cap of 6.x, for REST and GraphQL (ignored by 3.7, whose
+    cap is 500); ``auth`` is ``None`` or ``(user, password)`` for HTTP Basic, on both APIs;
+    ``host``, when set (e.g. "localhost"), makes every request whose Host header names
+    another host get an empty 400, as the default listener does. ``port=0`` picks a free
+    port. ``mam_enabled`` and ``graphql_disabled_categories`` are described at their
+    properties.
 
     Use it as ``async with FakeMongooseIM() as server:`` or with :meth:`start` and
     :meth:`close`. Seed it with :meth:`add_user` and :meth:`add_message`.
@@ -49,6 +60,8 @@ class FakeMongooseIM:
         *,
         listen_host: str = "127.0.0.1",
         port: int = 0,
+        mam_enabled: bool = True,
+        graphql_disabled_categories: Iterable[str] = (),
     ) -> None:
         if isinstance(max_result_limit, bool) or not isinstance(max_result_limit, int):
             raise TypeError("max_result_limit must be an int")
@@ -62,6 +75,8 @@ class FakeMongooseIM:
             auth=None if auth is None else (auth[0], auth[1]),
             host=host,
         )
+        self.mam_enabled = mam_enabled
+        self.graphql_disabled_categories = set(graphql_disabled_categories)
         self._listen_host = listen_host
         self._port = port
         self._runner: web.ServerRunner | None = None
@@ -124,6 +139,11 @@ class FakeMongooseIM:
         return self._url
 
     @property
+    def graphql_url(self) -> str:
+        """The GraphQL endpoint, ``http://127.0.0.1:PORT/api/graphql`` (after :meth:`start`)."""
+        return self.url + "/graphql"
+
+    @property
     def port(self) -> int:
         """The TCP port it listens on (``RuntimeError`` before :meth:`start`)."""
         return int(self.url.rsplit(":", 1)[1].split("/", 1)[0])
@@ -145,12 +165,40 @@ class FakeMongooseIM:
         self._state.max_result_limit = value
 
     @property
+    def mam_enabled(self) -> bool:
+        """Whether the archive module (``mod_mam_pm``) runs (settable; default True).
+
+        When False, GraphQL ``getLastMessages`` answers 200 with ``deps_not_loaded`` (for a
+        caller of a known domain), and sends (REST and GraphQL) are delivered but not
+        archived. REST reads and :meth:`add_message` are not affected.
+        """
+        return self._state.mam_enabled
+
+    @mam_enabled.setter
+    def mam_enabled(self, value: bool) -> None:
+        self._state.mam_enabled = bool(value)
+
+    @property
+    def graphql_disabled_categories(self) -> set[str]:
+        """GraphQL categories the listener leaves out of ``allowed_categories`` (live set).
+
+        A disabled ``"stanza"`` makes both operations answer 200 with ``data.stanza: null``
+        and a ``category_disabled`` error. Empty by default (every category allowed).
+        """
+        return self._state.disabled_categories
+
+    @graphql_disabled_categories.setter
+    def graphql_disabled_categories(self, value: Iterable[str]) -> None:
+        self._state.disabled_categories = set(value)
+
+    @property
     def clock_us(self) -> int:
         """The fake clock, in microseconds since the epoch (read/write).
 
         It starts at the wall-clock time and runs at wall-clock speed from its last setting.
-        Each ``POST /messages`` is archived at the clock's time and advances it by at least
-        1 µs. In 3.7 mode a missing or zero ``before`` means this clock plus 10^6 seconds.
+        Each send (``POST /messages`` or GraphQL ``sendMessage``) is archived at the clock's
+        time and advances it by at least 1 µs. In 3.7 mode a missing or zero ``before``
+        means this clock plus 10^6 seconds.
         """
         return self._state.clock.now_us()
 
@@ -190,9 +238,12 @@ class FakeMongooseIM:
         is stored for an unregistered one; neither party is registered here), once when
         sender and recipient have the same bare JID. JIDs may be full: the sender's resource
         shows in the records' ``sender``. ``body=None`` stores a bodyless stanza (read back
-        as the string "undefined"); ``message_id=None`` generates 16 lowercase hex
-        characters, ``""`` stores none. Returns the stored message. Raises ``ValueError``
-        for an invalid JID.
+        as the string "undefined" on REST, as a ``stanza`` without ``<body>`` on GraphQL);
+        ``message_id=None`` generates 16 lowercase hex characters, ``""`` stores none (no
+        ``id`` attribute in the stanza). Both APIs read the message: REST with its rounded
+        seconds, GraphQL with ``at_us`` itself and a unique ``stanza_id`` (messages that
+        share a microsecond get consecutive node numbers). Returns the stored message.
+        Raises ``ValueError`` for an invalid JID.
         """
         if isinstance(at_us, bool) or not isinstance(at_us, int):
             raise TypeError("at_us must be an int (microseconds since the epoch)")
@@ -216,84 +267,3 @@ class FakeMongooseIM:
     def users_of(self, domain: str) -> list[str]:
         """The registered bare JIDs of ``domain``, sorted (empty for an unknown domain)."""
         return self._state.archive.users_of(domain.lower()) or []
-
-    # Fault injection. A fault is decided when a request arrives, after the delay and before
-    # Host matching, authentication or any handling.
-
-    def fail_next(
-        self, n: int = 1, *, status: int = 503, body: bytes | str = b"", method: str | None = None
-    ) -> None:
-        """Answer the next ``n`` requests (of ``method`` only, if given) with ``status``.
-
-        The requests are not handled. A ``bytes`` body is sent as is without Content-Type; a
-        ``str`` body is sent as this version's error text (a JSON string in 6.x).
-        """
-        self._state.faults.add(Decision("fail", status, body), n, method)
-
-    def delay(self, seconds: float) -> None:
-        """Delay every answer by ``seconds`` (0 turns the delay off).
-
-        A delay in progress ends early when the server closes.
-        """
-        if seconds < 0:
-            raise ValueError("seconds must be >= 0")
-        self._state.faults.delay_s = float(seconds)
-
-    def drop_next(
-        self, n: int = 1, *, when: DropWhen = "before", method: str | None = None
-    ) -> None:
-        """Drop the connection of the next ``n`` requests (of ``method`` only, if given).
-
-        ``when="before"``: the request is not handled and no byte of answer is sent.
-        ``when="during"``: the request is handled (a send is archived), then a 200 header
-        with the full Content-Length and half of the body are sent, and the connection closes.
-
-        Note that aiohttp's client (3.x) silently retries a GET (any idempotent method)
-        once when the connection closes before the answer, so ``drop_next(1)`` is invisible
-        to it: use ``n=2`` to make an aiohttp GET fail. The retry is another request.
-        """
-        if when not in ("before", "during"):
-            raise ValueError(f"when must be 'before' or 'during', not {when!r}")
-        kind: FaultKind = "drop-before" if when == "before" else "drop-during"
-        self._state.faults.add(Decision(kind), n, method)
-
-    def malformed_next(
-        self, n: int = 1, *, body: bytes = DEFAULT_MALFORMED_BODY, method: str | None = None
-    ) -> None:
-        """Answer the next ``n`` requests (not handled) with 200, JSON Content-Type and ``body``.
-
-        The default body is truncated JSON.
-        """
-        self._state.faults.add(Decision("malformed", 200, body), n, method)
-
-    def faults(
-        self,
-        *,
-        fail_rate: float = 0.0,
-        drop_rate: float = 0.0,
-        max_consecutive: int = 2,
-        seed: int | str = 0,
-        method: str | None = None,
-        status: int = 503,
-        drop_when: DropWhen = "before",
-    ) -> None:
-        """Fail (``status``) or drop requests at random; both rates 0 turns it off.
-
-        Attempts at the same request (same method, raw path and raw query) are counted: the
-        outcome of attempt k of a request depends only on ``seed``, the request and k, so a
-        run is reproducible even with concurrent requests, and no request fails more than
-        ``max_consecutive`` times in a row. One-shot faults take precedence.
-        """
-        self._state.faults.set_random(
-            fail_rate=fail_rate,
-            drop_rate=drop_rate,
-            max_consecutive=max_consecutive,
-            seed=seed,
-            method=method,
-            status=status,
-            drop_when=drop_when,
-        )
-
-    def clear_faults(self) -> None:
-        """Remove every pending fault, the random mode and the delay."""
-        self._state.faults.clear()

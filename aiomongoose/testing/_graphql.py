@@ -1,0 +1,253 @@
+"""The GraphQL admin endpoint, ``/api/graphql``, as MongooseIM answers it, without any I/O.
+
+:meth:`GraphqlApi.handle` runs the steps of ``mongoose_graphql_cowboy_handler`` (a
+``cowboy_rest`` handler) in their order, then ``mongoose_graphql:execute``:
+
+1. Host match (empty 400), known method (else empty 501), ``GET``/``POST`` only (else empty
+   405 with ``allow: GET, POST``).
+2. Authorization (``check_auth_header``/``auth_admin``): Basic credentials that differ from
+   the configured ones, or any Basic credentials when none are configured, give 401
+   ``wrong_credentials``; a header Cowboy cannot parse (not Basic, Bearer or Digest, bad
+   base64, no colon) gives 401 ``request_error``. Both without ``path`` and without
+   Content-Type. No header (or Bearer) with configured credentials runs unauthorized:
+   401 ``no_permissions`` (path ``[operationName or "ROOT"]``) after the variables are coerced.
+   (MongooseIM checks only the operation it finds by ``operationName``; a named operation
+   sent without ``operationName`` appears to slip through there. The fake refuses it.)
+3. ``Accept`` (``application/json`` or ``text/html``, else empty 406; unparsable: empty 400)
+   and ``Accept-Charset`` (``utf-8``, else empty 406). Later answers carry
+   ``content-type: application/json; charset=utf-8`` and ``vary: accept``.
+4. ``POST``: ``Content-Type`` exactly ``application/json`` (a parameter such as
+   ``charset=utf-8`` gives an empty 415); the body must be JSON (400 ``invalid_json_body``)
+   and an object (otherwise the handler crashes: empty 500). ``GET`` reads ``query``,
+   ``variables`` and ``operationName`` from the query string (queries and mutations alike,
+   as the real handler does); with ``Accept: text/html`` it serves a placeholder page.
+5. ``variables`` (an object, a JSON string of one, or null; other JSON strings: 400
+   ``variables_invalid_json``; other values crash: 500), ``query`` (missing: 400
+   ``no_query_supplied``; not a string: 500 ``internal_server_error``), then parse, check,
+   coerce (:mod:`._gql_check`) and execute (:mod:`._gql_exec`): 200 with ``data`` and maybe
+   ``errors``.
+
+JSON answers are compact with sorted keys, as jiffy encodes Erlang maps.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Mapping, Sequence
+
+from ._api import Reply, host_matches
+from ._gql_check import RequestError, check_document, coerce_variables, error_entry
+from ._gql_exec import Executor
+from ._gql_syntax import GraphQLSyntaxError, parse_document
+from ._state import AppState
+
+__all__ = ["GraphqlApi"]
+
+_KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_JSON = "application/json; charset=utf-8"
+_VARY = (("vary", "accept"),)
+_HTML_PAGE = b"<!DOCTYPE html><title>GraphiQL</title><p>FakeMongooseIM: POST your queries.</p>"
+_TOKEN68 = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+_MALFORMED_AUTH = "Malformed authorization header. Please consult the relevant specification"
+_MISSING = object()
+
+
+class _Answer(Exception):
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(reply.status)
+        self.reply = reply
+
+
+def _json_bytes(value: object) -> bytes:
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return text.encode("utf-8", "replace")
+
+
+def _errors_reply(status: int, entry: dict[str, object], content_type: str | None) -> Reply:
+    headers = () if content_type is None else _VARY
+    return Reply(status, _json_bytes({"errors": [entry]}), content_type, headers)
+
+
+def _strict_json(data: bytes | str) -> object:
+    """Decode like jiffy: UTF-8 only, no NaN or Infinity; ``ValueError`` otherwise."""
+    text = data.decode("utf-8") if isinstance(data, bytes) else data
+
+    def no_constants(name: str) -> object:
+        raise ValueError(name)
+
+    return json.loads(text, parse_constant=no_constants)
+
+
+def _authorization(header: str | None) -> tuple[str, tuple[bytes, bytes] | None]:
+    """``("none" | "basic" | "other" | "malformed", Basic credentials)``, as Cowboy reads it."""
+    if header is None:
+        return "none", None
+    scheme, space, rest = header.partition(" ")
+    token = rest.strip(" \t")
+    if not space or not _TOKEN68.fullmatch(token):
+        return ("other", None) if scheme.lower() == "digest" and space else ("malformed", None)
+    if scheme.lower() == "bearer" or scheme.lower() == "digest":
+        return "other", None
+    if scheme.lower() != "basic":
+        return "malformed", None
+    try:
+        decoded = base64.b64decode(token, validate=True)
+    except (binascii.Error, ValueError):
+        return "malformed", None
+    user, colon, password = decoded.partition(b":")
+    return ("basic", (user, password)) if colon else ("malformed", None)
+
+
+def _accept_entries(header: str) -> list[tuple[float, int, str]]:
+    entries = []
+    for item in header.split(","):
+        media, *params = (p.strip().lower() for p in item.split(";"))
+        if "/" not in media:
+            raise _Answer(Reply(400))  # Cowboy cannot parse the header
+        quality, extra = 1.0, 0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    raise _Answer(Reply(400)) from None
+            else:
+                extra += 1
+        if quality > 0 and not extra:
+            entries.append((quality, (media != "*/*") + (not media.endswith("/*")), media))
+    return sorted(entries, key=lambda e: (-e[0], -e[1]))
+
+
+def _negotiate(accept: str | None, accept_charset: str | None) -> str:
+    """``application/json`` or ``text/html``, the types the handler provides, in that order."""
+    chosen = "application/json"
+    if accept is not None:
+        for _, _, media in _accept_entries(accept):
+            if media in ("*/*", "application/*", "application/json"):
+                break
+            if media in ("text/*", "text/html"):
+                chosen = "text/html"
+                break
+        else:
+            raise _Answer(Reply(406))
+    if accept_charset is not None:
+        wanted = [c.split(";") for c in accept_charset.lower().replace(" ", "").split(",")]
+        if not any(c[0] in ("utf-8", "*") and "q=0" not in c[1:] for c in wanted):
+            raise _Answer(Reply(406))
+    return chosen
+
+
+class GraphqlApi:
+    """MongooseIM's GraphQL admin endpoint over an :class:`AppState`."""
+
+    def __init__(self, state: AppState) -> None:
+        self.state = state
+
+    def no_route(self, headers: Mapping[str, str]) -> Reply:
+        """The answer of a version without REST to any other path: empty 400 or 404."""
+        return Reply(404 if host_matches(self.state.host, headers) else 400)
+
+    def handle(
+        self,
+        method: str,
+        query: Sequence[tuple[str, str]],
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> Reply:
+        """Answer one request to ``/api/graphql``; ``headers`` are case-insensitive."""
+        if not host_matches(self.state.host, headers):
+            return Reply(400)
+        if method not in _KNOWN_METHODS:
+            return Reply(501)
+        if method not in ("GET", "POST"):
+            return Reply(405, headers=(("allow", "GET, POST"),))
+        try:
+            authorized = self._authorize(headers.get("authorization"))
+            media = _negotiate(headers.get("accept"), headers.get("accept-charset"))
+            content_type = f"{media}; charset=utf-8"
+            if method == "GET" and media == "text/html":
+                return Reply(200, _HTML_PAGE, content_type, _VARY)
+            if method == "POST":
+                params = self._post_params(headers.get("content-type"), body)
+            else:
+                params = dict(query)
+            status, answer = self._run(params, authorized)
+            return Reply(status, answer, content_type, _VARY)
+        except _Answer as answer:
+            return answer.reply
+
+    def _authorize(self, header: str | None) -> bool:
+        kind, credentials = _authorization(header)
+        if kind == "malformed":
+            entry = error_entry("request_error", _MALFORMED_AUTH, None)
+            raise _Answer(_errors_reply(401, entry, None))
+        configured = self.state.auth
+        if kind == "basic":
+            expected = None if configured is None else tuple(p.encode() for p in configured)
+            if credentials != expected:
+                entry = error_entry("wrong_credentials", "The provided credentials are wrong", None)
+                raise _Answer(_errors_reply(401, entry, None))
+            return True
+        return configured is None
+
+    @staticmethod
+    def _post_params(content_type: str | None, body: bytes) -> dict[str, object]:
+        parts = [] if content_type is None else content_type.split(";")
+        if len(parts) != 1 or parts[0].strip().lower() != "application/json":
+            raise _Answer(Reply(415, content_type=_JSON, headers=_VARY))
+        try:
+            params = _strict_json(body)
+        except ValueError:
+            entry = error_entry("invalid_json_body", "The request JSON body is invalid", None)
+            raise _Answer(_errors_reply(400, entry, _JSON)) from None
+        if not isinstance(params, dict):
+            raise _Answer(Reply(500))  # the handler crashes (no clause for a non-object)
+        return params
+
+    def _run(self, params: Mapping[str, object], authorized: bool) -> tuple[int, bytes]:
+        variables = self._variables(params.get("variables", _MISSING))
+        document_text = params.get("query", _MISSING)
+        if document_text is _MISSING:
+            message = "The query was not supplied in the request body"
+            return 400, _json_bytes({"errors": [error_entry("no_query_supplied", message, None)]})
+        if not isinstance(document_text, str):
+            message = "GraphQL Internal Server Error"
+            entry = error_entry("internal_server_error", message, None)
+            return 500, _json_bytes({"errors": [entry]})
+        operation_name = params.get("operationName")
+        try:
+            document = parse_document(document_text)
+            check_document(document)
+            operation, values = coerce_variables(document, operation_name, variables)
+        except GraphQLSyntaxError as exc:
+            return 400, _json_bytes({"errors": [error_entry(exc.code, str(exc), [])]})
+        except RequestError as exc:
+            return exc.status, _json_bytes({"errors": [exc.entry]})
+        if not authorized:
+            shown = "ROOT" if operation_name is None else str(operation_name)
+            message = f"Cannot execute query {shown} without permissions"
+            return 401, _json_bytes({"errors": [error_entry("no_permissions", message, [shown])]})
+        return 200, _json_bytes(Executor(self.state).run(operation, values))
+
+    @staticmethod
+    def _variables(raw: object) -> Mapping[str, object]:
+        if raw is _MISSING or raw is None:
+            return {}
+        if isinstance(raw, dict):
+            return raw
+        if isinstance(raw, str):
+            try:
+                decoded = _strict_json(raw)
+            except ValueError:
+                decoded = _MISSING
+            if decoded is None:
+                return {}
+            if isinstance(decoded, dict):
+                return decoded
+            entry = error_entry("variables_invalid_json", "The variables' JSON is invalid", None)
+            raise _Answer(_errors_reply(400, entry, _JSON))
+        raise _Answer(Reply(500))  # the handler crashes (an `if` without a matching clause)
