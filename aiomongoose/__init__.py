@@ -19,6 +19,7 @@ from .errors import (
 )
 from .history import History
 from .models import ArchivedMessage, Message, MessageList
+from .retry import RetryPolicy
 
 __version__ = "0.1.0"
 
@@ -39,6 +40,7 @@ __all__ = [
     "NotFoundError",
     "PaginationError",
     "ProtocolError",
+    "RetryPolicy",
     "ServerError",
     "TransportError",
     "UnauthorizedError",

@@ -2,7 +2,8 @@
 
 Resources call :meth:`Transport.request` with path *segments*; each segment is quoted with
 ``safe=""`` so a JID's ``/`` travels as ``%2F`` (yarl's ``/`` operator would keep it as a
-path separator, and the server would read the resource as the next segment).
+path separator, and the server would read the resource as the next segment). The retry
+loop lives here too; what is retried is decided in :mod:`aiomongoose.retry`.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import aiohttp
+from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from .errors import ClientClosedError, TransportError, error_for
+from .retry import RetryPolicy, retry_after_seconds, retryable_failure, retryable_status
 
 __all__ = ["Transport"]
 
@@ -40,6 +43,7 @@ class Transport:
         host_header: str | None,
         max_connections: int,
         ssl: Any,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.base_url = base_url
         self._user = None if credentials is None else credentials[0]
@@ -53,6 +57,11 @@ class Transport:
         self._json_headers = {**self._headers, **JSON_HEADERS}
         self._max_connections = max_connections
         self._ssl = ssl
+        self._semaphore: asyncio.Semaphore | None = None
+        #: The retry policy (None: every request is tried once).
+        self.retry = retry
+        #: Retries made so far: tries beyond the first, over all requests.
+        self.retries = 0
         self.closed = False
 
     @property
@@ -77,6 +86,14 @@ class Transport:
             text += "?" + urlencode(params)
         return URL(text, encoded=True)
 
+    def _slots(self) -> asyncio.Semaphore:
+        # Bounds this client's requests in flight, whoever owns the session, so that a
+        # timeout only runs once the request holds a slot (aiohttp's own timers would
+        # also count the wait for a free connection of the pool).
+        if self._semaphore is None:
+            self._semaphore = asyncio.Semaphore(self._max_connections)
+        return self._semaphore
+
     async def request(
         self,
         method: str,
@@ -86,43 +103,107 @@ class Transport:
         body: bytes | None = None,
         timeout: aiohttp.ClientTimeout | None = None,
     ) -> tuple[int, bytes]:
-        """Send one request; return ``(status, body)`` of a 2xx answer or raise ``ApiError``."""
-        session = self._get_session()
+        """Send one request, retried by the policy; return ``(status, body)`` of a 2xx answer.
+
+        Raises ``ApiError`` for an error answer and ``TransportError`` for a failure below
+        HTTP, once the policy gives up (see :mod:`aiomongoose.retry`).
+        """
         url = self.url(segments, params)
-        started = time.perf_counter()
-        try:
-            async with session.request(
-                method,
-                url,
-                data=body,
-                headers=self._json_headers if body is not None else self._headers,
-                timeout=timeout or self._timeout,
-                allow_redirects=False,
-                raise_for_status=False,  # a caller's session may default to True
-                ssl=self._ssl,
-            ) as resp:
-                data = await resp.read()
-                status = resp.status
-                location = resp.headers.get("Location")
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            raise _transport_error(method, url, exc) from exc
-        if log.isEnabledFor(logging.DEBUG):
-            log.debug(
-                "%s %s -> %d in %.1f ms",
-                method,
-                url.raw_path,
-                status,
-                (time.perf_counter() - started) * 1000,
-            )
-        if status >= 300:
+        policy = self.retry
+        failures = 0
+        while True:
+            try:
+                status, data, headers = await self._attempt(method, url, body, timeout)
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                failures += 1
+                if (
+                    policy is None
+                    or failures >= policy.attempts
+                    or not retryable_failure(method, exc)
+                ):
+                    raise _transport_error(method, url, exc, failures) from exc
+                await self._pause(policy, method, url, failures, type(exc).__name__, None)
+                continue
+            if status < 300:
+                return status, data
+            failures += 1
+            if (
+                policy is not None
+                and failures < policy.attempts
+                and retryable_status(method, status, policy)
+            ):
+                retry_after = retry_after_seconds(headers.get("Retry-After"))
+                await self._pause(policy, method, url, failures, str(status), retry_after)
+                continue
             raise error_for(
                 status,
                 data,
                 method=method,
                 url=str(url.with_query(None)),
-                location=location if 300 <= status < 400 else None,
+                location=headers.get("Location") if 300 <= status < 400 else None,
             )
-        return status, data
+
+    async def _attempt(
+        self,
+        method: str,
+        url: URL,
+        body: bytes | None,
+        timeout: aiohttp.ClientTimeout | None,
+    ) -> tuple[int, bytes, Mapping[str, str]]:
+        session = self._get_session()
+        async with self._slots():
+            started = time.perf_counter()
+            try:
+                async with session.request(
+                    method,
+                    url,
+                    data=body,
+                    headers=self._json_headers if body is not None else self._headers,
+                    timeout=timeout or self._timeout,
+                    allow_redirects=False,
+                    raise_for_status=False,  # a caller's session may default to True
+                    ssl=self._ssl,
+                ) as resp:
+                    data = await resp.read()
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                log.debug(
+                    "%s %s failed in %.1f ms: %s",
+                    method,
+                    url.raw_path,
+                    (time.perf_counter() - started) * 1000,
+                    type(exc).__name__,
+                )
+                raise
+        log.debug(
+            "%s %s -> %d in %.1f ms",
+            method,
+            url.raw_path,
+            resp.status,
+            (time.perf_counter() - started) * 1000,
+        )
+        return resp.status, data, resp.headers
+
+    async def _pause(
+        self,
+        policy: RetryPolicy,
+        method: str,
+        url: URL,
+        failures: int,
+        reason: str,
+        retry_after: float | None,
+    ) -> None:
+        delay = policy.delay(failures, retry_after)
+        log.info(
+            "%s %s: try %d of %d failed (%s); retrying in %.3f s",
+            method,
+            url.raw_path,
+            failures,
+            policy.attempts,
+            reason,
+            delay,
+        )
+        self.retries += 1
+        await asyncio.sleep(delay)
 
     async def close(self) -> None:
         self.closed = True
@@ -137,9 +218,29 @@ def basic_authorization(user: str, password: str) -> str:
     return f"Basic {token}"
 
 
-def _transport_error(method: str, url: URL, exc: BaseException) -> TransportError:
+def _transport_error(method: str, url: URL, exc: BaseException, tries: int) -> TransportError:
+    _scrub(exc)
     if isinstance(exc, asyncio.TimeoutError):
-        what = "timed out"
+        detail = str(exc)
+        what = f"timed out: {detail}" if detail else "timed out"
     else:
         what = f"failed: {type(exc).__name__}: {exc}"
+    if tries > 1:
+        what += f" (tried {tries} times)"
     return TransportError(f"{method} {url.with_query(None)} {what}")
+
+
+def _scrub(exc: BaseException) -> None:
+    # aiohttp's ClientResponseError (an answer that is not HTTP) keeps the request headers,
+    # our Authorization among them, in its args and repr: drop that header.
+    if not isinstance(exc, aiohttp.ClientResponseError):
+        return
+    info = exc.request_info
+    if "Authorization" not in info.headers:
+        return
+    headers = CIMultiDict(info.headers)
+    headers.popall("Authorization")
+    exc.request_info = aiohttp.RequestInfo(
+        info.url, info.method, CIMultiDictProxy(headers), info.real_url
+    )
+    exc.args = (exc.request_info, exc.history)

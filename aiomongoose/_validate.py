@@ -11,14 +11,25 @@ from .errors import InvalidArgumentError
 
 __all__ = ["as_timeout", "before_seconds", "non_negative_int", "positive_int"]
 
+# The largest integer sent as a query parameter: a signed 64-bit value, what the server's
+# storage can hold. Bigger Python ints would not even print (int_max_str_digits).
+MAX_INT = 2**63 - 1
+
 
 def as_timeout(timeout: float | aiohttp.ClientTimeout | None) -> aiohttp.ClientTimeout | None:
     """Seconds (a total timeout) or a ClientTimeout as a ClientTimeout; None stays None."""
     if timeout is None or isinstance(timeout, aiohttp.ClientTimeout):
         return timeout
-    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout > 0:
-        return aiohttp.ClientTimeout(total=timeout)
-    raise InvalidArgumentError("timeout must be a positive number of seconds or ClientTimeout")
+    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
+        try:
+            seconds = float(timeout)
+        except OverflowError:  # an int too large for a float
+            seconds = math.inf
+        if 0 < seconds < math.inf:
+            return aiohttp.ClientTimeout(total=timeout)
+    raise InvalidArgumentError(
+        "timeout must be a positive, finite number of seconds or a ClientTimeout"
+    )
 
 
 def before_seconds(before: int | datetime | None) -> int | None:
@@ -43,6 +54,8 @@ def before_seconds(before: int | datetime | None) -> int | None:
         )
     if before < 0:
         raise InvalidArgumentError("before must not be negative")
+    if before > MAX_INT:
+        raise InvalidArgumentError("before is too large (more than 2**63 - 1)")
     return before
 
 
@@ -51,6 +64,8 @@ def non_negative_int(value: object, name: str) -> int:
         raise InvalidArgumentError(f"{name} must be an int, not {type(value).__name__}")
     if value < 0:
         raise InvalidArgumentError(f"{name} must not be negative")
+    if value > MAX_INT:
+        raise InvalidArgumentError(f"{name} is too large (more than 2**63 - 1)")
     return value
 
 

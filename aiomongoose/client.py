@@ -15,11 +15,15 @@ from ._validate import as_timeout
 from .errors import InvalidArgumentError
 from .resources.messages import Messages
 from .resources.users import Users
+from .retry import RetryPolicy
 
-__all__ = ["AdminClient", "DEFAULT_TIMEOUT"]
+__all__ = ["AdminClient", "DEFAULT_RETRY", "DEFAULT_TIMEOUT"]
 
-#: Connect within 10 s, finish any one request within 60 s.
+#: Connect within 10 s, finish any one request within 60 s (each try, when retried).
 DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=60, connect=10)
+
+#: 3 tries in all, sleeping up to 0.1 s then 0.2 s (see :class:`RetryPolicy`).
+DEFAULT_RETRY = RetryPolicy()
 
 Auth = tuple[str, str] | aiohttp.BasicAuth | None
 
@@ -68,9 +72,20 @@ class AdminClient:
     ``session`` to share your own :class:`aiohttp.ClientSession` (the client never closes
     it); otherwise one is created on first use and closed by :meth:`close` or ``async with``.
     ``timeout`` is seconds or an :class:`aiohttp.ClientTimeout` (default: 10 s connect,
-    60 s total). ``host_header`` sets the ``Host`` header (MongooseIM's default listener only
-    answers ``Host: localhost``). ``max_connections`` bounds the sockets this client opens.
-    ``ssl`` is passed to aiohttp (certificates are verified by default).
+    60 s total, for each try); every call also takes its own ``timeout=``. A timeout raises
+    :class:`~aiomongoose.errors.TransportError` naming the method and URL. ``host_header``
+    sets the ``Host`` header (MongooseIM's default listener only answers
+    ``Host: localhost``). ``max_connections`` bounds the requests this client has in flight
+    (and the sockets of the session it creates); further calls wait for a free slot, and
+    their timeout starts once they have one. ``ssl`` is passed to aiohttp: certificates
+    are verified by default; give an :class:`ssl.SSLContext` for a private CA. Redirects
+    are never followed (a 3xx raises :class:`~aiomongoose.errors.ApiError` with
+    ``.location``).
+
+    ``retry`` is a :class:`~aiomongoose.retry.RetryPolicy` (default: 3 tries) or ``None``
+    to try every request once. Reads are retried after connection errors, timeouts and
+    502/503/504; a send only when it never left the client. :attr:`retries` counts the
+    retries made.
     """
 
     def __init__(
@@ -83,6 +98,7 @@ class AdminClient:
         host_header: str | None = None,
         max_connections: int = 32,
         ssl: bool | _ssl.SSLContext | aiohttp.Fingerprint = True,
+        retry: RetryPolicy | None = DEFAULT_RETRY,
     ) -> None:
         base_url, auth = _split_base_url(base_url, auth)
         if session is not None and not isinstance(session, aiohttp.ClientSession):
@@ -93,8 +109,15 @@ class AdminClient:
             or max_connections < 1
         ):
             raise InvalidArgumentError("max_connections must be a positive int")
-        if host_header is not None and (not isinstance(host_header, str) or not host_header):
-            raise InvalidArgumentError("host_header must be a non-empty str")
+        if host_header is not None and (
+            not isinstance(host_header, str)
+            or not host_header
+            or not all("!" <= ch <= "~" for ch in host_header)
+        ):
+            # Printable ASCII only (RFC 9110 uri-host): no header injection through CR/LF.
+            raise InvalidArgumentError("host_header must be a non-empty ASCII host[:port]")
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise InvalidArgumentError("retry must be a RetryPolicy or None")
         self._transport = Transport(
             base_url,
             credentials=_credentials(auth),
@@ -103,6 +126,7 @@ class AdminClient:
             host_header=host_header,
             max_connections=max_connections,
             ssl=ssl,
+            retry=retry,
         )
 
     @property
@@ -114,6 +138,20 @@ class AdminClient:
     def closed(self) -> bool:
         """True once :meth:`close` was called."""
         return self._transport.closed
+
+    @property
+    def retry(self) -> RetryPolicy | None:
+        """The retry policy (``None``: every request is tried once)."""
+        return self._transport.retry
+
+    @property
+    def retries(self) -> int:
+        """How many retries this client has made so far (tries beyond the first, all calls).
+
+        A running total for progress reports and metrics: read it before and after a piece
+        of work to count that work's retries.
+        """
+        return self._transport.retries
 
     @cached_property
     def messages(self) -> Messages:

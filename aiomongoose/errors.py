@@ -91,7 +91,11 @@ class ApiError(MongooseIMError):
     def __str__(self) -> str:
         text = f"{self.status}"
         if self.message:
-            text += f" {self.message!r}"
+            # A proxy's HTML page can be long: .message keeps it whole, the text an excerpt.
+            shown = self.message
+            if len(shown) > _EXCERPT * 2:
+                shown = shown[: _EXCERPT * 2] + "..."
+            text += f" {shown!r}"
         else:
             text += " (empty body)"
         if self.method or self.url:
@@ -128,7 +132,11 @@ class ServerError(ApiError):
 
 
 class TransportError(MongooseIMError):
-    """The request failed below HTTP: connection refused or reset, DNS failure, timeout."""
+    """The request failed below HTTP: connection refused or reset, DNS failure, timeout.
+
+    Raised once the client's :class:`~aiomongoose.RetryPolicy` gives up; the text names the
+    method and URL (and the number of tries when there were several).
+    """
 
 
 class ProtocolError(MongooseIMError):

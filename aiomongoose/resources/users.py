@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import aiohttp
+
 from .._converter import parse_json
 from .._http import Transport
+from .._validate import as_timeout
 from ..errors import BadRequestError, InvalidJIDError, ProtocolError
 from ..jid import validate_jid
 
@@ -16,15 +19,19 @@ class Users:
     def __init__(self, transport: Transport) -> None:
         self._transport = transport
 
-    async def list(self, domain: str) -> list[str]:
+    async def list(
+        self, domain: str, *, timeout: aiohttp.ClientTimeout | float | None = None
+    ) -> list[str]:
         """The bare JIDs of ``domain``'s registered users (``GET /users/{domain}``).
 
+        ``timeout`` (seconds or a ClientTimeout) overrides the client's for this call.
         Raises :class:`~aiomongoose.errors.BadRequestError` when the domain does not exist.
         """
         validate_jid(domain, "domain")
         if "@" in domain or "/" in domain:
             raise InvalidJIDError(f"domain must be a bare domain, not {domain!r}")
-        status, body = await self._transport.request("GET", ["users", domain])
+        call_timeout = as_timeout(timeout)
+        status, body = await self._transport.request("GET", ["users", domain], timeout=call_timeout)
         data = parse_json(body, status)
         if type(data) is list and all(type(item) is str for item in data):
             return data

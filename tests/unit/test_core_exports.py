@@ -30,6 +30,7 @@ EXPECTED = {
     "ArchivedMessage",
     "MessageList",
     "History",
+    "RetryPolicy",
     "__version__",
 } | ERROR_CLASSES
 
@@ -52,8 +53,10 @@ def test_names_come_from_their_modules():
     from aiomongoose.client import AdminClient
     from aiomongoose.history import History
     from aiomongoose.models import ArchivedMessage, Message, MessageList
+    from aiomongoose.retry import RetryPolicy
 
     assert aiomongoose.AdminClient is AdminClient
+    assert aiomongoose.RetryPolicy is RetryPolicy
     assert aiomongoose.History is History
     assert aiomongoose.Message is Message
     assert aiomongoose.ArchivedMessage is ArchivedMessage

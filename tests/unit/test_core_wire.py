@@ -109,6 +109,14 @@ async def client():
     await c.close()
 
 
+@pytest.fixture
+async def client_once():
+    """A client that tries each request once: these tests mock a single failing answer."""
+    c = AdminClient(BASE, retry=None)
+    yield c
+    await c.close()
+
+
 # --- send --------------------------------------------------------------------------------
 
 
@@ -404,10 +412,10 @@ ERRORS = [
 
 
 @pytest.mark.parametrize(("status", "body", "cls", "message"), ERRORS)
-async def test_error_mapping_get(mocked, client, status, body, cls, message):
+async def test_error_mapping_get(mocked, client_once, status, body, cls, message):
     mocked.get(enc(f"/messages/{ALICE_Q}/{BOB_Q}?limit=5"), status=status, body=body)
     with pytest.raises(cls) as info:
-        await client.messages.recent(ALICE, BOB, limit=5)
+        await client_once.messages.recent(ALICE, BOB, limit=5)
     exc = info.value
     assert type(exc) is cls
     assert exc.status == status
@@ -480,10 +488,10 @@ async def test_redirect_not_followed(mocked, client, status):
     ],
     ids=["timeout", "connection", "disconnected", "payload", "server-timeout"],
 )
-async def test_transport_errors_are_wrapped(mocked, client, exception):
+async def test_transport_errors_are_wrapped(mocked, client_once, exception):
     mocked.get(enc(f"/messages/{ALICE_Q}?limit=3"), exception=exception)
     with pytest.raises(TransportError) as info:
-        await client.messages.recent(ALICE, limit=3)
+        await client_once.messages.recent(ALICE, limit=3)
     assert info.value.__cause__ is exception
     text = str(info.value)
     assert text.startswith(f"GET {BASE}/messages/{ALICE_Q} ")
