@@ -102,11 +102,15 @@ class Transport:
         params: Mapping[str, int] | None = None,
         body: bytes | None = None,
         timeout: aiohttp.ClientTimeout | None = None,
+        idempotent: bool | None = None,
+        raise_for_status: bool = True,
     ) -> tuple[int, bytes]:
         """Send one request, retried by the policy; return ``(status, body)`` of a 2xx answer.
 
         Raises ``ApiError`` for an error answer and ``TransportError`` for a failure below
-        HTTP, once the policy gives up (see :mod:`aiomongoose.retry`).
+        HTTP, once the policy gives up (see :mod:`aiomongoose.retry`). ``idempotent``
+        overrides what the method implies for retries; with ``raise_for_status=False`` an
+        error answer that is not retried is returned instead (GraphQL maps its own errors).
         """
         url = self.url(segments, params)
         policy = self.retry
@@ -119,7 +123,7 @@ class Transport:
                 if (
                     policy is None
                     or failures >= policy.attempts
-                    or not retryable_failure(method, exc)
+                    or not retryable_failure(method, exc, idempotent=idempotent)
                 ):
                     raise _transport_error(method, url, exc, failures) from exc
                 await self._pause(policy, method, url, failures, type(exc).__name__, None)
@@ -130,11 +134,13 @@ class Transport:
             if (
                 policy is not None
                 and failures < policy.attempts
-                and retryable_status(method, status, policy)
+                and retryable_status(method, status, policy, idempotent=idempotent)
             ):
                 retry_after = retry_after_seconds(headers.get("Retry-After"))
                 await self._pause(policy, method, url, failures, str(status), retry_after)
                 continue
+            if not raise_for_status:
+                return status, data
             raise error_for(
                 status,
                 data,

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 import aiohttp
 
 from .errors import InvalidArgumentError
 
-__all__ = ["as_timeout", "before_seconds", "non_negative_int", "positive_int"]
+__all__ = [
+    "as_timeout",
+    "before_microseconds",
+    "before_seconds",
+    "non_negative_int",
+    "positive_int",
+]
 
 # The largest integer sent as a query parameter: a signed 64-bit value, what the server's
 # storage can hold. Bigger Python ints would not even print (int_max_str_digits).
@@ -57,6 +63,22 @@ def before_seconds(before: int | datetime | None) -> int | None:
     if before > MAX_INT:
         raise InvalidArgumentError("before is too large (more than 2**63 - 1)")
     return before
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_LAST_SECOND = 253_402_300_799  # 9999-12-31T23:59:59Z: the last instant RFC 3339 can write
+
+
+def before_microseconds(before: int | datetime | None) -> int | None:
+    """``before`` as Unix microseconds: an int's whole second, an aware datetime exactly."""
+    seconds = before_seconds(before)  # the same checks
+    if seconds is None:
+        return None
+    if isinstance(before, datetime):
+        return (before - _EPOCH) // timedelta(microseconds=1)
+    if seconds > _LAST_SECOND:
+        raise InvalidArgumentError("before is after the year 9999")
+    return seconds * 1_000_000
 
 
 def non_negative_int(value: object, name: str) -> int:

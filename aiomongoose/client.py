@@ -5,14 +5,15 @@ from __future__ import annotations
 import ssl as _ssl
 from functools import cached_property
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 from yarl import URL
 
 from ._http import Transport
 from ._validate import as_timeout
-from .errors import InvalidArgumentError
+from .backends import APIS, BackendSlot
+from .errors import InvalidArgumentError, MongooseIMError
 from .resources.messages import Messages
 from .resources.users import Users
 from .retry import RetryPolicy
@@ -99,8 +100,11 @@ class AdminClient:
         max_connections: int = 32,
         ssl: bool | _ssl.SSLContext | aiohttp.Fingerprint = True,
         retry: RetryPolicy | None = DEFAULT_RETRY,
+        api: Literal["rest", "graphql", "auto"] = "rest",
     ) -> None:
         base_url, auth = _split_base_url(base_url, auth)
+        if api not in APIS:
+            raise InvalidArgumentError(f"api must be one of {', '.join(APIS)}, not {api!r}")
         if session is not None and not isinstance(session, aiohttp.ClientSession):
             raise InvalidArgumentError("session must be an aiohttp.ClientSession")
         if (
@@ -128,6 +132,7 @@ class AdminClient:
             ssl=ssl,
             retry=retry,
         )
+        self._backend = BackendSlot(self._transport, api)
 
     @property
     def base_url(self) -> str:
@@ -153,21 +158,43 @@ class AdminClient:
         """
         return self._transport.retries
 
+    @property
+    def api(self) -> str:
+        """The API spoken: "rest" or "graphql" ("auto" until :meth:`detect_api` ran)."""
+        if self._backend.api != "auto":
+            return self._backend.api
+        try:
+            return self._backend.current().name
+        except MongooseIMError:
+            return "auto"
+
+    async def detect_api(self) -> str:
+        """With ``api="auto"``, probe the server once (``POST {base_url}/graphql``) and pick
+        GraphQL if it answers, REST otherwise; return the API chosen. ``async with`` calls
+        it; awaited methods call it on first use. Free when ``api`` is fixed."""
+        return (await self._backend.get()).name
+
     @cached_property
     def messages(self) -> Messages:
         """One-to-one messages: send, read recent messages, page through the archive."""
-        return Messages(self._transport)
+        return Messages(self._backend)
 
     @cached_property
     def users(self) -> Users:
         """Users of a domain."""
-        return Users(self._transport)
+        return Users(self._backend)
 
     async def close(self) -> None:
         """Close the session if this client created it. Idempotent."""
         await self._transport.close()
 
     async def __aenter__(self) -> AdminClient:
+        if self._backend.api == "auto":
+            try:
+                await self.detect_api()
+            except BaseException:
+                await self.close()
+                raise
         return self
 
     async def __aexit__(

@@ -12,6 +12,7 @@
     │   ├── ForbiddenError       403
     │   ├── NotFoundError        404
     │   ├── ConflictError        409
+    │   ├── FeatureDisabledError  GraphQL: a module or category the server lacks
     │   └── ServerError          5xx
     ├── TransportError       connection failures and timeouts (the aiohttp error is ``__cause__``)
     ├── ProtocolError        a 2xx answer whose body is not what the API promises
@@ -29,6 +30,7 @@ __all__ = [
     "BadRequestError",
     "ClientClosedError",
     "ConflictError",
+    "FeatureDisabledError",
     "ForbiddenError",
     "InvalidArgumentError",
     "InvalidJIDError",
@@ -67,7 +69,9 @@ class ApiError(MongooseIMError):
     """The server answered with an error status.
 
     ``message`` is the server's own text: the decoded JSON string of MongooseIM 6.x, or the
-    plain text of 3.x-5.x (empty when the body was empty).
+    plain text of 3.x-5.x (empty when the body was empty), or the first GraphQL error's
+    message. ``code`` is that GraphQL error's ``extensions.code`` (``None`` on REST). A
+    GraphQL answer with ``errors`` is an error even when its HTTP status is 200.
     """
 
     def __init__(
@@ -79,6 +83,7 @@ class ApiError(MongooseIMError):
         url: str = "",
         hint: str = "",
         location: str | None = None,
+        code: str | None = None,
     ) -> None:
         self.status = status
         self.message = message
@@ -86,10 +91,13 @@ class ApiError(MongooseIMError):
         self.url = url
         self.hint = hint
         self.location = location
+        self.code = code
         super().__init__(status, message)
 
     def __str__(self) -> str:
         text = f"{self.status}"
+        if self.code:
+            text += f" [{self.code}]"
         if self.message:
             # A proxy's HTML page can be long: .message keeps it whole, the text an excerpt.
             shown = self.message
@@ -125,6 +133,12 @@ class NotFoundError(ApiError):
 
 class ConflictError(ApiError):
     """409: the resource already exists."""
+
+
+class FeatureDisabledError(ApiError):
+    """The server lacks what the call needs (GraphQL ``deps_not_loaded``: a module such as
+    ``mod_mam_pm`` is not enabled; ``category_disabled``: the endpoint disables the category).
+    ``str()`` names the module or category."""
 
 
 class ServerError(ApiError):

@@ -9,21 +9,46 @@ no request or response open.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, Literal
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any, Literal, Protocol
 
-import attrs
-
-from .errors import InvalidArgumentError, PaginationError
+from .errors import PaginationError
 from .models import ArchivedMessage, MessageList
-from .pagination import BackwardPager, CursorState, Inconsistent, StallDetected
+from .pagination import Inconsistent, StallDetected
 
 __all__ = ["History"]
 
 log = logging.getLogger("aiomongoose")
 
-# fetch(before, limit): one page of the archive, in the server's order
-Fetch = Callable[[int | None, int | None], Awaitable[MessageList]]
+# fetch(before, limit): one page of the archive in the server's order, and the limit the
+# server reports having applied (GraphQL) or None (REST). `before` is in the pager's unit.
+Fetch = Callable[[int | None, int | None], Awaitable[tuple[MessageList, int | None]]]
+
+
+class Pager(Protocol):
+    """What History needs of a paging state machine (REST seconds or GraphQL microseconds)."""
+
+    @property
+    def done(self) -> bool: ...
+
+    @property
+    def state(self) -> Any: ...
+
+    def next_before(self) -> int | None: ...
+
+    def next_limit(self) -> int | None: ...
+
+    def advance(
+        self, page: Sequence[ArchivedMessage], applied_limit: int | None = None
+    ) -> list[ArchivedMessage]: ...
+
+    def snapshot(self) -> Any: ...
+
+    def cursor_after(self, prior: Any, consumed: Sequence[ArchivedMessage]) -> Any: ...
+
+    def skip_stall(self) -> int: ...
+
+    def seconds_of(self, before: int | None) -> int: ...
 
 
 class History:
@@ -41,30 +66,18 @@ class History:
     def __init__(
         self,
         fetch: Fetch,
+        pager: Pager,
         *,
         owner: str,
         with_: str | None,
-        before: int | None,
-        page_size: int | None,
-        cursor: dict[str, Any] | None,
         on_stall: Literal["raise", "skip"],
     ) -> None:
-        if cursor is not None:
-            state = CursorState.from_json(cursor)
-            if before is not None and before != state.upper:
-                raise InvalidArgumentError("before differs from the cursor's bound: give one")
-            if state.limit != page_size:
-                # Pages of another size: what we learnt of the server's page size is moot.
-                state.limit, state.max_page = page_size, 0
-        else:
-            # Nothing is archived at or before the epoch (and 3.x reads before=0 as "now").
-            state = CursorState(upper=before, limit=page_size, done=before == 0)
         self._fetch = fetch
+        self._pager = pager
         self._owner = owner
         self._with = with_
         self._on_stall = on_stall
-        self._pager = BackwardPager(state)
-        self._before_page = attrs.evolve(state)
+        self._before_page = pager.snapshot()
         self._buffer: list[ArchivedMessage] = []  # newest first
         self._pos = 0
         self.requests = 0
@@ -75,6 +88,10 @@ class History:
         return self
 
     async def __anext__(self) -> ArchivedMessage:
+        pos = self._pos
+        if pos < len(self._buffer):  # the common case: the page is in hand
+            self._pos = pos + 1
+            return self._buffer[pos]
         while self._pos >= len(self._buffer):
             if self._pager.done:
                 self._buffer, self._pos = [], 0
@@ -92,52 +109,35 @@ class History:
     def cursor(self) -> dict[str, Any]:
         """The position after the last message handed out, as a JSON-serialisable dict."""
         if self._pos >= len(self._buffer):
-            return self._pager.state.to_json()
-        consumed = self._buffer[: self._pos]
-        if not consumed:
-            return self._before_page.to_json()
-        prior = self._before_page
-        oldest = consumed[-1].timestamp
-        at_oldest = 0
-        for message in reversed(consumed):
-            if message.timestamp != oldest:
-                break
-            at_oldest += 1
-        if oldest == prior.oldest:
-            at_oldest += prior.at_oldest
-        partial = attrs.evolve(
-            prior,
-            oldest=oldest,
-            at_oldest=at_oldest,
-            max_page=self._pager.state.max_page,
-            probing=0,
-            done=False,
+            state: dict[str, Any] = self._pager.state.to_json()
+            return state
+        result: dict[str, Any] = self._pager.cursor_after(
+            self._before_page, self._buffer[: self._pos]
         )
-        return partial.to_json()
+        return result
 
     async def _load_page(self) -> None:
         """Fetch until a page brings something new or the pager is done."""
         self._buffer, self._pos = [], 0
         while not self._buffer and not self._pager.done:
             before = self._pager.next_before()
-            page = await self._fetch(before, self._pager.next_limit())
+            page, applied_limit = await self._fetch(before, self._pager.next_limit())
             self.requests += 1
-            self._before_page = attrs.evolve(self._pager.state)
+            self._before_page = self._pager.snapshot()
             try:
-                new = self._pager.advance(page)
+                new = self._pager.advance(page, applied_limit)
             except StallDetected as stall:
                 self.stalls += 1
                 if self._on_stall == "raise":
                     raise self._error(
-                        f"more messages than one page ({len(page)}) sit within about 1.5 s, "
-                        "so no second-granular `before` can step past "
-                        "them; pass on_stall='skip' to continue below them with a warning",
+                        f"{stall.reason} (page of {len(page)}); pass on_stall='skip' to "
+                        "continue below them with a warning",
                         stall.timestamp,
                     ) from None
                 self._skip(stall)
                 continue
             except Inconsistent as exc:
-                raise self._error(str(exc), before or 0) from None
+                raise self._error(str(exc), self._pager.seconds_of(before)) from None
             if new:
                 self.pages_fetched += 1
             self._buffer = new
@@ -156,7 +156,7 @@ class History:
             stalled - 1,
             stalled,
         )
-        self._before_page = attrs.evolve(self._pager.state)
+        self._before_page = self._pager.snapshot()
 
     def _error(self, reason: str, timestamp: int) -> PaginationError:
         return PaginationError(reason, owner=self._owner, with_=self._with, timestamp=timestamp)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import overload
 
 import attrs
@@ -45,26 +45,54 @@ class Message:
     body: str = attrs.field(validator=_body)
 
 
-@attrs.frozen(slots=True, cache_hash=False)
+@attrs.frozen(slots=True, cache_hash=False, repr=False)
 class ArchivedMessage:
     """One message of a user's archive.
 
     ``timestamp`` is whole Unix seconds, rounded half up by the server: the message was
     archived somewhere in ``[timestamp - 0.5 s, timestamp + 0.5 s)``. ``message_id`` is the
     stanza's ``id`` attribute: it may be ``""`` and it is not unique. ``body`` is ``None`` for
-    a stanza without a body (the server reports those as the string ``"undefined"``, so a
-    message whose text is literally ``undefined`` also reads as ``None``).
+    a stanza without a body (REST reports those as the string ``"undefined"``, so a message
+    whose text is literally ``undefined`` also reads as ``None`` there).
+
+    Only the GraphQL backend fills the last three fields (``None`` on REST): ``stanza_id``,
+    the archive's unique id; ``stanza``, the archived XML; ``timestamp_us``, the archive's
+    microsecond time.
     """
 
     sender: str
     timestamp: int
     message_id: str
     body: str | None
+    stanza_id: str | None = None
+    stanza: str | None = None
+    timestamp_us: int | None = None
+
+    def __repr__(self) -> str:
+        # The GraphQL-only fields appear when set; the stanza is shortened.
+        text = (
+            f"ArchivedMessage(sender={self.sender!r}, timestamp={self.timestamp!r}, "
+            f"message_id={self.message_id!r}, body={self.body!r}"
+        )
+        if self.stanza_id is not None:
+            text += f", stanza_id={self.stanza_id!r}"
+        if self.stanza is not None:
+            shown = self.stanza if len(self.stanza) <= 60 else self.stanza[:60] + "..."
+            text += f", stanza={shown!r}"
+        if self.timestamp_us is not None:
+            text += f", timestamp_us={self.timestamp_us!r}"
+        return text + ")"
 
     @property
     def sent_at(self) -> datetime:
-        """``timestamp`` as an aware UTC datetime (whole seconds)."""
+        """When it was archived, as an aware UTC datetime: to the microsecond when the
+        backend reports it (GraphQL), else the whole second of ``timestamp``."""
+        if self.timestamp_us is not None:
+            return _EPOCH + timedelta(microseconds=self.timestamp_us)
         return datetime.fromtimestamp(self.timestamp, timezone.utc)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 class MessageList(Sequence[ArchivedMessage]):

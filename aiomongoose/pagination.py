@@ -27,6 +27,7 @@ note, "Paging backwards"):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from operator import attrgetter
 from typing import Any
 
 import attrs
@@ -37,6 +38,7 @@ from .models import ArchivedMessage
 __all__ = ["BackwardPager", "CursorState", "Inconsistent", "StallDetected"]
 
 _CURSOR_VERSION = 1
+_timestamp = attrgetter("timestamp")
 _NOT_PROBING, _PROBE_AT, _PROBE_BELOW = 0, 1, 2
 # MongooseIM 3.x answers a limit above 500 with an error.
 _PROBE_LIMIT_MAX = 500
@@ -54,9 +56,16 @@ _CURSOR_SCHEMA = {
 class StallDetected(Exception):
     """More than a page of messages sits within ~1.5 s of ``timestamp``: nothing steps past."""
 
-    def __init__(self, timestamp: int, delivered_at_timestamp: int) -> None:
+    def __init__(
+        self,
+        timestamp: int,
+        delivered_at_timestamp: int,
+        reason: str = "more messages than one page sit within about 1.5 s, so no "
+        "second-granular `before` can step past them",
+    ) -> None:
         self.timestamp = timestamp
         self.delivered_at_timestamp = delivered_at_timestamp
+        self.reason = reason
         super().__init__(timestamp, delivered_at_timestamp)
 
 
@@ -123,9 +132,52 @@ class BackwardPager:
         # the overlap by content as well as by position. Empty after a resume.
         self._boundary: list[ArchivedMessage] = []
 
+    @classmethod
+    def start(
+        cls, before: int | None, page_size: int | None, cursor: object | None
+    ) -> BackwardPager:
+        """A pager for ``before`` (seconds) and ``page_size``, or resuming from ``cursor``."""
+        if cursor is not None:
+            state = CursorState.from_json(cursor)
+            if before is not None and before != state.upper:
+                raise InvalidArgumentError("before differs from the cursor's bound: give one")
+            if state.limit != page_size:
+                # Pages of another size: what we learnt of the server's page size is moot.
+                state.limit, state.max_page = page_size, 0
+        else:
+            # Nothing is archived at or before the epoch (and 3.x reads before=0 as "now").
+            state = CursorState(upper=before, limit=page_size, done=before == 0)
+        return cls(state)
+
     @property
     def done(self) -> bool:
         return self.state.done
+
+    def snapshot(self) -> CursorState:
+        """A copy of the state, to compute a cursor in the middle of the next page."""
+        return attrs.evolve(self.state)
+
+    def cursor_after(self, prior: CursorState, consumed: Sequence[ArchivedMessage]) -> Any:
+        """The cursor once ``consumed`` (newest first) of the page that followed ``prior``
+        are handed out: the delivered messages are still a suffix of the archive."""
+        if not consumed:
+            return prior.to_json()
+        oldest = consumed[-1].timestamp
+        at_oldest = _count_head(consumed[::-1], oldest)
+        if oldest == prior.oldest:
+            at_oldest += prior.at_oldest
+        partial = attrs.evolve(
+            prior,
+            oldest=oldest,
+            at_oldest=at_oldest,
+            max_page=self.state.max_page,
+            probing=_NOT_PROBING,
+            done=False,
+        )
+        return partial.to_json()
+
+    def seconds_of(self, before: int | None) -> int:
+        return before or 0
 
     def next_before(self) -> int | None:
         """The ``before`` (inclusive seconds) of the next request; ``None``: no bound."""
@@ -148,8 +200,13 @@ class BackwardPager:
             return min(max(wanted, st.limit or 0), _PROBE_LIMIT_MAX)
         return st.limit
 
-    def advance(self, page: Sequence[ArchivedMessage]) -> list[ArchivedMessage]:
-        """Take the answer to ``next_before()``; return the new messages, newest first."""
+    def advance(
+        self, page: Sequence[ArchivedMessage], applied_limit: int | None = None
+    ) -> list[ArchivedMessage]:
+        """Take the answer to ``next_before()``; return the new messages, newest first.
+
+        ``applied_limit`` is for GraphQL's pager; REST reports no page size.
+        """
         if self.state.done:
             raise RuntimeError("advance() after the pager finished")
         before = self.next_before()
@@ -189,7 +246,14 @@ class BackwardPager:
         at_oldest = _count_head(new, oldest)
         if oldest == st.oldest:
             at_oldest += st.at_oldest
-        self._boundary = [r for r in (*new, *self._boundary) if r.timestamp <= oldest + 1]
+        # `new` is sorted oldest first (checked), so its records up to `oldest + 1` are a prefix.
+        upto = oldest + 1
+        head = 0
+        for record in new:
+            if record.timestamp > upto:
+                break
+            head += 1
+        self._boundary = [*new[:head], *(r for r in self._boundary if r.timestamp <= upto)]
         st.oldest, st.at_oldest = oldest, at_oldest
 
     def _check_overlap(self, page: Sequence[ArchivedMessage], overlap: int, above: int) -> None:
@@ -270,11 +334,8 @@ def _count_head(page: Sequence[ArchivedMessage], timestamp: int) -> int:
 
 
 def _check_page(page: Sequence[ArchivedMessage], before: int | None) -> None:
-    previous = None
-    for record in page:
-        ts = record.timestamp
-        if previous is not None and ts < previous:
-            raise Inconsistent("page is not sorted oldest first")
-        previous = ts
-    if before is not None and previous is not None and previous > before:
-        raise Inconsistent(f"page holds a message reported at {previous}, after before={before}")
+    stamps = list(map(_timestamp, page))  # one pass at C speed, as are the checks
+    if stamps != sorted(stamps):
+        raise Inconsistent("page is not sorted oldest first")
+    if before is not None and stamps and stamps[-1] > before:
+        raise Inconsistent(f"page holds a message reported at {stamps[-1]}, after before={before}")

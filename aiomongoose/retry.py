@@ -115,20 +115,29 @@ def never_sent(exc: BaseException) -> bool:
     return isinstance(exc, (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError))
 
 
-def retryable_failure(method: str, exc: BaseException) -> bool:
-    """Whether a request that failed with ``exc`` (no HTTP answer) may be tried again."""
+def _safe(method: str, idempotent: bool | None) -> bool:
+    return method in SAFE_METHODS if idempotent is None else idempotent
+
+
+def retryable_failure(method: str, exc: BaseException, *, idempotent: bool | None = None) -> bool:
+    """Whether a request that failed with ``exc`` (no HTTP answer) may be tried again.
+
+    ``idempotent`` overrides what the method says (a GraphQL query is a POST that reads).
+    """
     if never_sent(exc):
         return True
-    if method not in SAFE_METHODS or isinstance(exc, _PERMANENT):
+    if not _safe(method, idempotent) or isinstance(exc, _PERMANENT):
         return False
     return isinstance(
         exc, (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, asyncio.TimeoutError)
     )
 
 
-def retryable_status(method: str, status: int, policy: RetryPolicy) -> bool:
+def retryable_status(
+    method: str, status: int, policy: RetryPolicy, *, idempotent: bool | None = None
+) -> bool:
     """Whether an answer with ``status`` may be tried again: only a read, never a send."""
-    return method in SAFE_METHODS and status in policy.retry_statuses
+    return _safe(method, idempotent) and status in policy.retry_statuses
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:

@@ -13,6 +13,7 @@ ERROR_CLASSES = {
     "BadRequestError",
     "ClientClosedError",
     "ConflictError",
+    "FeatureDisabledError",
     "ForbiddenError",
     "InvalidArgumentError",
     "InvalidJIDError",
