@@ -1,0 +1,214 @@
+"""The ``aiomongoose`` command (also ``python -m aiomongoose``): ``export`` and ``demo``.
+
+Argument parsing and wiring only; the work is in :mod:`aiomongoose.export`. Exit status: 0
+done, 1 some owners failed, 2 usage error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import io
+import math
+import os
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import BinaryIO, NoReturn, TextIO
+
+from .errors import InvalidArgumentError, InvalidJIDError
+from .export._command import EXIT_USAGE, ExportJob, run_export
+from .export._demo import run_demo
+from .export._options import ExportOptions
+from .jid import validate_jid
+
+__all__ = ["main"]
+
+_EXAMPLE = "aiomongoose export --domain wonderland.lit --url http://localhost:8088/api -o all.jsonl"
+
+
+class _UsageError(Exception):
+    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
+        super().__init__(message)
+        self.parser = parser
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        if message.startswith("unrecognized arguments") and "--password" in message:
+            # Never echo what is probably a password back to the terminal or a log.
+            message = "there is no --password option: set $MONGOOSEIM_PASSWORD (--password-env)"
+        raise _UsageError(self, message)
+
+
+def _count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, not {text!r}")
+    return int(text)
+
+
+def _when(text: str) -> int:
+    """Unix seconds, or an ISO 8601 date-time with a UTC offset (floored to the second)."""
+    if text.isdigit():
+        return int(text)
+    try:
+        moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected Unix seconds or an ISO 8601 date-time, not {text!r}"
+        ) from None
+    if moment.utcoffset() is None:
+        raise argparse.ArgumentTypeError(f"{text!r} has no UTC offset (add Z or +HH:MM)")
+    return math.floor(moment.timestamp())
+
+
+def _parser() -> _Parser:
+    # No abbreviations: "--password x" must not be read as "--password-env x".
+    parser = _Parser(
+        prog="aiomongoose", description="MongooseIM admin API tools.", allow_abbrev=False
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    ex = commands.add_parser(
+        "export",
+        allow_abbrev=False,
+        help="export message archives (JSON Lines or CSV), resumable",
+        description="Export the message archives of OWNERs (or every user of --domain).",
+        epilog=f"example: {_EXAMPLE}",
+    )
+    ex.add_argument("owners", nargs="*", metavar="OWNER", help="JID whose archive to export")
+    ex.add_argument("--domain", help="export every user of DOMAIN (GET /users/DOMAIN)")
+    ex.add_argument("--url", default=os.environ.get("MONGOOSEIM_URL"), help="API root URL")
+    ex.add_argument(
+        "--api",
+        choices=["rest", "graphql", "auto"],
+        default="rest",
+        help="REST (MongooseIM 3.x-6.5), GraphQL (6.0+, URL without /graphql) or auto",
+    )
+    ex.add_argument("--user", help="HTTP Basic user (password from --password-env or a prompt)")
+    ex.add_argument("--password-env", default="MONGOOSEIM_PASSWORD", metavar="VAR")
+    ex.add_argument("--host-header", metavar="HOST", help="send this Host header")
+    ex.add_argument("--with", dest="with_", metavar="JID", help="only the conversation with JID")
+    ex.add_argument("--before", type=_when, metavar="WHEN", help="Unix seconds or ISO 8601")
+    ex.add_argument("--page-size", type=_count, metavar="N", help="messages per request")
+    ex.add_argument("--concurrency", type=_count, default=4, metavar="N", help="default 4")
+    ex.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    ex.add_argument("-o", "--output", default="-", metavar="PATH", help="file, or - (stdout)")
+    ex.add_argument("--resume", action="store_true", help="continue from PATH.checkpoint.json")
+    ex.add_argument("--chronological", action="store_true", help="oldest first per owner")
+    ex.add_argument("--on-stall", choices=["raise", "skip"], default="raise")
+    ex.add_argument("--quiet", action="store_true", help="no progress and no summary")
+    demo = commands.add_parser(
+        "demo",
+        allow_abbrev=False,
+        help="export a generated archive from the embedded fake server and verify it",
+        description="Serve a generated archive, export it with --domain, verify the output.",
+    )
+    demo.add_argument("--messages", type=_count, default=100_000, metavar="N")
+    demo.add_argument("--users", type=_count, default=20, metavar="N")
+    demo.add_argument("--seed", type=int, default=0, metavar="S")
+    demo.add_argument("--quiet", action="store_true", help="only the verification line")
+    demo.add_argument("--keep", metavar="PATH", help="keep the export at PATH")
+    demo.add_argument("--api", choices=["rest", "graphql"], default="rest", help="API to use")
+    return parser
+
+
+def _auth(args: argparse.Namespace, parser: _Parser) -> tuple[str, str] | None:
+    if args.user is None:
+        return None
+    password = os.environ.get(args.password_env)
+    if password is None:
+        if not sys.stdin.isatty():
+            parser.error(f"--user needs a password: set ${args.password_env} (no terminal)")
+        password = getpass.getpass(f"Password for {args.user}: ")
+    return args.user, password
+
+
+def _export_job(args: argparse.Namespace, parser: _Parser) -> ExportJob:
+    if bool(args.owners) == bool(args.domain):
+        parser.error("give OWNER JIDs or --domain DOMAIN (one of them)")
+    try:
+        for owner in args.owners:
+            validate_jid(owner, "OWNER")
+        if args.domain is not None and ("@" in args.domain or "/" in args.domain):
+            raise InvalidJIDError(f"--domain takes a domain, not {args.domain!r}")
+        if args.domain is not None:
+            validate_jid(args.domain, "--domain")
+        options = ExportOptions(
+            with_=args.with_,
+            before=args.before,
+            page_size=args.page_size,
+            concurrency=args.concurrency,
+            format=args.format,
+            chronological=args.chronological,
+            on_stall=args.on_stall,
+            resume=args.resume,
+        )
+    except InvalidArgumentError as exc:
+        parser.error(str(exc))
+    except InvalidJIDError as exc:
+        parser.error(str(exc))
+    if not args.url:
+        parser.error("--url is required (or set MONGOOSEIM_URL)")
+    if args.resume and args.output == "-":
+        parser.error("--resume needs -o PATH (a checkpoint cannot follow stdout)")
+    return ExportJob(
+        url=args.url,
+        owners=tuple(args.owners),
+        domain=args.domain,
+        output=None if args.output == "-" else args.output,
+        options=options,
+        auth=_auth(args, parser),
+        host_header=args.host_header,
+        quiet=args.quiet,
+        api=args.api,
+    )
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdout: BinaryIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Run the command line ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    err = stderr if stderr is not None else sys.stderr
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command == "demo":
+            return _demo(args, stdout, err)
+        job = _export_job(args, parser)
+        try:
+            return asyncio.run(run_export(job, stdout=stdout, stderr=err))[0]
+        except InvalidArgumentError as exc:  # e.g. a malformed --url or --host-header
+            parser.error(str(exc))
+    except _UsageError as exc:
+        err.write(exc.parser.format_usage())
+        err.write(f"{exc.parser.prog}: error: {exc}\n")
+        return EXIT_USAGE
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else 0
+    except KeyboardInterrupt:
+        err.write("\naiomongoose: interrupted (an export continues with --resume)\n")
+        return 130
+
+
+def _demo(args: argparse.Namespace, stdout: BinaryIO | None, err: TextIO) -> int:
+    out = sys.stdout if stdout is None else io.TextIOWrapper(stdout, "utf-8", write_through=True)
+    try:
+        demo = run_demo(
+            messages=args.messages,
+            users=args.users,
+            seed=args.seed,
+            quiet=args.quiet,
+            keep=args.keep,
+            api=args.api,
+            stdout=out,
+            stderr=err,
+        )
+        return asyncio.run(demo)
+    finally:
+        if stdout is not None:
+            assert isinstance(out, io.TextIOWrapper)
+            out.detach()

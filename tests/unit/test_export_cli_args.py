@@ -1,0 +1,105 @@
+"""Usage errors of the ``aiomongoose`` command: exit status 2, before any request."""
+
+from __future__ import annotations
+
+import argparse
+import io
+
+import pytest
+
+from aiomongoose.cli import _when, main
+
+URL = "http://127.0.0.1:9/api"  # nothing listens: a usage error must come first
+
+
+def run(monkeypatch, *argv: str) -> tuple[int, str]:
+    monkeypatch.delenv("MONGOOSEIM_URL", raising=False)
+    monkeypatch.delenv("MONGOOSEIM_PASSWORD", raising=False)
+    monkeypatch.setattr("sys.stdin", io.StringIO())  # not a terminal: no password prompt
+    err = io.StringIO()
+    status = main(list(argv), stdout=io.BytesIO(), stderr=err)
+    return status, err.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([], "the following arguments are required: COMMAND"),
+        (["import"], "invalid choice: 'import'"),
+        (["export", "--url", URL], "give OWNER JIDs or --domain DOMAIN (one of them)"),
+        (
+            ["export", "a@x.lit", "--domain", "x.lit", "--url", URL],
+            "give OWNER JIDs or --domain DOMAIN (one of them)",
+        ),
+        (["export", "a b@x.lit", "--url", URL], "invalid JID 'a b@x.lit'"),
+        (["export", "a@x.lit", "b@", "--url", URL], "invalid JID 'b@'"),
+        (["export", "--domain", "a@x.lit", "--url", URL], "--domain takes a domain"),
+        (["export", "a@x.lit", "--with", "@x", "--url", URL], "invalid JID '@x'"),
+        (["export", "a@x.lit"], "--url is required (or set MONGOOSEIM_URL)"),
+        (["export", "a@x.lit", "--url", URL, "--resume"], "--resume needs -o PATH"),
+        (["export", "a@x.lit", "--url", URL, "--resume", "-o", "-"], "--resume needs -o PATH"),
+        (["export", "a@x.lit", "--url", URL, "--page-size", "0"], "expected a positive integer"),
+        (["export", "a@x.lit", "--url", URL, "--concurrency", "x"], "expected a positive integer"),
+        (["export", "a@x.lit", "--url", URL, "--format", "xml"], "invalid choice: 'xml'"),
+        (["export", "a@x.lit", "--url", URL, "--api", "soap"], "invalid choice: 'soap'"),
+        (["export", "a@x.lit", "--url", URL, "--on-stall", "hope"], "invalid choice: 'hope'"),
+        (["export", "a@x.lit", "--url", URL, "--before", "2024-01-01T00:00"], "no UTC offset"),
+        (["export", "a@x.lit", "--url", URL, "--before", "yesterday"], "ISO 8601"),
+        (["export", "a@x.lit", "--url", URL, "--password", "x"], "there is no --password option"),
+        (["export", "a@x.lit", "--url", URL, "--password=x"], "set $MONGOOSEIM_PASSWORD"),
+        (["export", "a@x.lit", "--url", "ftp://x/api"], "base_url must be an http"),
+        (["export", "a@x.lit", "--url", URL, "--user", "admin"], "set $MONGOOSEIM_PASSWORD"),
+        (["demo", "--messages", "-5"], "expected a positive integer"),
+    ],
+)
+def test_usage_errors_exit_2(monkeypatch, argv: list[str], message: str) -> None:
+    status, err = run(monkeypatch, *argv)
+    assert status == 2
+    assert err.startswith("usage: aiomongoose")
+    assert message in err
+
+
+def test_help_exits_0(monkeypatch, capsys) -> None:
+    status, _ = run(monkeypatch, "export", "--help")
+    assert status == 0
+    text = capsys.readouterr().out
+    for option in ("--domain", "--password-env", "--chronological", "--on-stall", "--resume"):
+        assert option in text
+
+
+def test_password_prompt_on_a_terminal(monkeypatch) -> None:
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    asked: list[str] = []
+    monkeypatch.setattr("getpass.getpass", lambda prompt: asked.append(prompt) or "pw")
+    monkeypatch.delenv("MONGOOSEIM_URL", raising=False)
+    monkeypatch.delenv("MONGOOSEIM_PASSWORD", raising=False)
+    monkeypatch.setattr("sys.stdin", Tty())
+    err = io.StringIO()
+    # The prompt comes before any request; the unreachable URL then fails the owner (exit 1).
+    argv = ["export", "a@x.lit", "--url", URL, "--user", "admin", "--quiet"]
+    assert main(argv, stdout=io.BytesIO(), stderr=err) == 1
+    assert asked == ["Password for admin: "]
+    assert "a@x.lit: failed: TransportError" in err.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("1700000000", 1700000000),
+        ("0", 0),
+        ("2023-11-14T22:13:20Z", 1700000000),
+        ("2023-11-14T22:13:20.999+00:00", 1700000000),
+        ("2023-11-14T23:13:20+01:00", 1700000000),
+    ],
+)
+def test_when(text: str, seconds: int) -> None:
+    assert _when(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["-5", "2023-11-14", "2023-11-14T22:13:20", "soon"])
+def test_when_rejects(text: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError):
+        _when(text)
