@@ -50,6 +50,7 @@ _US = timedelta(microseconds=1)
 _BY_CODE: dict[str, type[ApiError]] = {
     "unknown_user": BadRequestError,
     "invalid_sender": BadRequestError,
+    "domain_not_found": BadRequestError,  # account.listUsers; REST: "Domain does not exist"
     "bad_request": BadRequestError,
     "no_permissions": UnauthorizedError,
     "wrong_credentials": UnauthorizedError,
@@ -105,7 +106,9 @@ def _feature_hint(code: str | None, message: str, extensions: Any) -> str:
         modules = extensions.get("not_loaded_modules") if isinstance(extensions, dict) else None
         shown = ", ".join(map(str, modules)) if isinstance(modules, list) else "a module"
         return f"the server lacks {shown} (enable it in the server's configuration)"
-    return "the server has disabled this GraphQL category for this endpoint"
+    category = extensions.get("category") if isinstance(extensions, dict) else None
+    shown = f"the GraphQL category {category!r}" if isinstance(category, str) else "this category"
+    return f"the server has disabled {shown} for this endpoint (its allowed_categories)"
 
 
 def check(status: int, body: bytes, *, method: str, url: str) -> dict[str, Any]:

@@ -11,6 +11,16 @@ import xml.etree.ElementTree as ET
 __all__ = ["StanzaError", "id_and_body"]
 
 _CLIENT_NS = "jabber:client"
+_KEEP_WHITESPACE = str.maketrans({"\r": "&#13;", "\n": "&#10;", "\t": "&#9;"})
+
+# Characters XML 1.0 forbids (C0 controls but TAB/LF/CR): a body sent through the admin API
+# may hold them (terminal colour codes, say) and the server's printer writes them as they
+# are, which no XML parser accepts. They are stood in for by private-use characters of
+# plane 15 while parsing, then put back.
+_FORBIDDEN = [c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)]
+_STAND_IN = 0xF0000
+_SHIELD = str.maketrans({c: chr(_STAND_IN + c) for c in _FORBIDDEN})
+_UNSHIELD = str.maketrans({_STAND_IN + c: chr(c) for c in _FORBIDDEN})
 
 
 class StanzaError(ValueError):
@@ -21,8 +31,15 @@ def id_and_body(stanza: str) -> tuple[str, str | None]:
     """``(id attribute or "", body text or None)`` of a ``<message/>`` stanza."""
     if "<!" in stanza:  # no DTDs, entity declarations or CDATA tricks in an archived stanza
         raise StanzaError("stanza holds a declaration")
+    shielded = any(chr(c) in stanza for c in _FORBIDDEN)
+    if shielded and any(chr(_STAND_IN + c) in stanza for c in _FORBIDDEN):
+        raise StanzaError("stanza holds both control characters and their stand-ins")
+    text = stanza.translate(_SHIELD) if shielded else stanza
     try:
-        root = ET.fromstring(stanza)
+        # An XML parser turns a literal CR (or CRLF) into LF, and TAB/LF/CR in an attribute
+        # value into spaces; the server's printer (exml) writes them literally, never inside
+        # the markup itself, so as character references they reach us unchanged.
+        root = ET.fromstring(text.translate(_KEEP_WHITESPACE))
     except ET.ParseError as exc:
         raise StanzaError(f"stanza is not well-formed XML: {exc}") from None
     if _local(root.tag) != "message":
@@ -32,7 +49,11 @@ def id_and_body(stanza: str) -> tuple[str, str | None]:
         if child.tag in ("body", f"{{{_CLIENT_NS}}}body"):
             body = "".join(child.itertext())
             break
-    return root.get("id", ""), body
+    message_id = root.get("id", "")
+    if shielded:
+        message_id = message_id.translate(_UNSHIELD)
+        body = None if body is None else body.translate(_UNSHIELD)
+    return message_id, body
 
 
 def _local(tag: str) -> str:

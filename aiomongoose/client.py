@@ -170,8 +170,9 @@ class AdminClient:
 
     async def detect_api(self) -> str:
         """With ``api="auto"``, probe the server once (``POST {base_url}/graphql``) and pick
-        GraphQL if it answers, REST otherwise; return the API chosen. ``async with`` calls
-        it; awaited methods call it on first use. Free when ``api`` is fixed."""
+        GraphQL if it answers, REST otherwise; return the API chosen. A 5xx answer or a
+        connection failure raises, and the next call probes again. ``async with`` calls it;
+        awaited methods call it on first use. Free when ``api`` is fixed."""
         return (await self._backend.get()).name
 
     @cached_property

@@ -6,7 +6,7 @@ import asyncio
 
 from .._converter import dumps, loads
 from .._http import Transport
-from ..errors import ApiError, MongooseIMError
+from ..errors import ApiError, MongooseIMError, error_for
 from .base import Backend
 from .graphql import GraphQLBackend
 from .rest import RestBackend
@@ -64,4 +64,9 @@ class BackendSlot:
             data = None
         if isinstance(data, dict) and ("data" in data or "errors" in data) and status != 404:
             return GraphQLBackend(self._transport)
+        if status >= 500:
+            # A failing server says nothing about the API it speaks: raise rather than
+            # settle on REST for good (the next call probes again).
+            url = str(self._transport.url(["graphql"]))
+            raise error_for(status, body, method="POST", url=url)
         return RestBackend(self._transport)

@@ -6,9 +6,12 @@ It follows graphql-erlang's ``graphql_execute.erl`` and MongooseIM's resolvers:
   fields sharing a key merge their selections. ``@include``/``@skip`` are applied.
 - A resolver error yields ``null`` for that field and an ``errors`` entry whose ``path``
   lists the response keys, with HTTP 200 (``mongoose_graphql_errors:err/2``).
-- ``stanza`` answers ``category_disabled`` ("Category disabled", extension ``category``)
-  when the category is in ``AppState.disabled_categories``
+- A category (``stanza``, ``account``) answers ``category_disabled`` ("Category disabled",
+  extension ``category``) when it is in ``AppState.disabled_categories``
   (``mongoose_graphql_check_categories``: the listener's ``allowed_categories`` leaves it out).
+- ``listUsers`` (``mongoose_graphql_account_admin_query``, ``mongoose_account_api:list_users``):
+  ``domain_not_found`` ("Domain does not exist", extension ``domain``: the nameprepped
+  domain) for an unregistered domain; otherwise the domain's bare JIDs, sorted.
 - ``getLastMessages`` (``mongoose_graphql_stanza_admin_query``,
   ``mongoose_stanza_api:lookup_recent_messages``): ``deps_not_loaded`` ("Some of required
   modules or services are not loaded", ``not_loaded_modules: ["mod_mam_pm"]``) when MAM is
@@ -128,12 +131,14 @@ class Executor:
         definition = OBJECTS[parent][field.name]
         child = base_name(definition.type)
         args = self._arguments(field.args, definition.args)
-        if field.name == "stanza" and parent in ("AdminQuery", "AdminMutation"):
-            if "stanza" in self.state.disabled_categories:
+        if parent in ("AdminQuery", "AdminMutation"):  # a category
+            if field.name in self.state.disabled_categories:
                 raise _ResolverError(
-                    error_entry("category_disabled", "Category disabled", None, category="stanza")
+                    error_entry("category_disabled", "Category disabled", None, category=field.name)
                 )
             value: object = True
+        elif field.name == "listUsers":
+            value = self._list_users(args)
         elif field.name == "getLastMessages":
             value = self._last_messages(args)
         elif field.name == "sendMessage":
@@ -179,6 +184,16 @@ class Executor:
             with_resource=peer.resource if peer is not None and peer.resource else None,
         )
         return {"stanzas": messages, "limit": applied}
+
+    def _list_users(self, args: Mapping[str, object]) -> list[str]:
+        domain = args["domain"]
+        assert isinstance(domain, str)
+        users = self.state.archive.users_of(domain)
+        if users is None:
+            raise _ResolverError(
+                error_entry("domain_not_found", "Domain does not exist", None, domain=domain)
+            )
+        return users
 
     def _send_message(self, args: Mapping[str, object]) -> dict[str, object]:
         state = self.state

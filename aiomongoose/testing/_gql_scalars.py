@@ -1,6 +1,6 @@
 """Input coercion of MongooseIM's GraphQL scalars, and Erlang's ``~p`` for error messages.
 
-The coercers follow ``mongoose_graphql_scalar:input/2`` (JID, DateTime, PosInt) and
+The coercers follow ``mongoose_graphql_scalar:input/2`` (JID, DomainName, DateTime, PosInt) and
 graphql-erlang's built-in coercers (String and ID take any value, Int rejects floats with a
 fraction and values outside 32 bits, Bool takes ``true``/``false`` and their strings):
 
@@ -9,6 +9,9 @@ fraction and values outside 32 bits, Bool takes ``true``/``false`` and their str
   (``input_coerce_abort``).
 - ``DateTime``: ``mod_mam_utils:maybe_microseconds`` (see :mod:`._xmpp`); anything it cannot
   read, strings or not, -> ``failed_to_parse_datetime``.
+- ``DomainName``: ``""`` -> ``empty_domain_name``; a value ``jid:nameprep`` rejects (not a
+  string, too long, white space or control characters) -> ``failed_to_parse_domain_name``;
+  otherwise the domain lower-cased (nameprep's case folding).
 - ``PosInt``: an integer above 0, else ``"Value is not a positive integer"`` (a string reason,
   so the message shows it in quotes).
 
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 import attrs
 
-from ._jid import ParsedJID, parse_jid
+from ._jid import ParsedJID, domain_name_key, parse_jid
 from ._xmpp import parse_rfc3339_us
 
 __all__ = [
@@ -35,7 +38,9 @@ __all__ = [
 ]
 
 #: The scalar types the fake's schema knows (graphql-erlang calls the boolean type "Bool").
-SCALARS = frozenset({"JID", "DateTime", "PosInt", "String", "ID", "Int", "Float", "Bool", "Stanza"})
+SCALARS = frozenset(
+    {"JID", "DomainName", "DateTime", "PosInt", "String", "ID", "Int", "Float", "Bool", "Stanza"}
+)
 _INT32 = 1 << 31
 _PRINTABLE = frozenset([*range(32, 127), *range(160, 256), *range(8, 14), 27])
 _BYTE_ESCAPES = {34: '\\"', 92: "\\\\", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f"}
@@ -80,6 +85,13 @@ def coerce_scalar(type_name: str, value: object) -> object:
         if not parsed.local:
             raise CoercionFailed("jid_without_local_part")
         return JidValue(value, parsed)
+    if type_name == "DomainName":
+        if value == "":
+            raise CoercionFailed("empty_domain_name")
+        domain = domain_name_key(value) if isinstance(value, str) else None
+        if domain is None:
+            raise CoercionFailed("failed_to_parse_domain_name")
+        return domain
     if type_name == "DateTime":
         micros = parse_rfc3339_us(value) if isinstance(value, str) else None
         if micros is None:

@@ -4,8 +4,10 @@ From ``priv/graphql/schemas/admin/stanza.gql`` and ``global/stanza.gql``: ``stan
 the query and mutation roots, ``getLastMessages(caller: JID!, with: JID, limit: PosInt = 50,
 before: DateTime): StanzasPayload`` and ``sendMessage(from: JID!, to: JID!, body: String!):
 SendStanzaPayload``, their payload types, and graphql-erlang's ``@include``/``@skip``
-(argument ``if: Bool = false``). The other categories and operations of the real schema
-(``account``, ``sendStanza``, ...) are unknown fields here; subscriptions have no fields.
+(argument ``if: Bool = false``). From ``admin/account.gql``: ``account`` under the query
+root with ``listUsers(domain: DomainName!): [String!]``. The other categories and
+operations of the real schema (``account`` mutations, ``countUsers``, ``sendStanza``, ...)
+are unknown fields here; subscriptions have no fields.
 """
 
 from __future__ import annotations
@@ -50,9 +52,18 @@ def _named(name: str, *, required: bool = False) -> GType:
 
 #: The object types of the fake's schema.
 OBJECTS: dict[str, dict[str, FieldDef]] = {
-    "AdminQuery": {"stanza": FieldDef(Named("StanzaAdminQuery"))},
+    "AdminQuery": {
+        "account": FieldDef(Named("AccountAdminQuery")),
+        "stanza": FieldDef(Named("StanzaAdminQuery")),
+    },
     "AdminMutation": {"stanza": FieldDef(Named("StanzaAdminMutation"))},
     "AdminSubscription": {},
+    "AccountAdminQuery": {
+        "listUsers": FieldDef(
+            ListOf(NonNull(Named("String"))),
+            {"domain": ArgDef(_named("DomainName", required=True))},
+        )
+    },
     "StanzaAdminQuery": {
         "getLastMessages": FieldDef(
             Named("StanzasPayload"),

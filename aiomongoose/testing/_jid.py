@@ -82,3 +82,15 @@ def parse_or_raise(text: str, what: str) -> ParsedJID:
     if parsed is None:
         raise ValueError(f"invalid {what} JID: {text!r}")
     return parsed
+
+
+def domain_name_key(text: str) -> str | None:
+    """A lone domain (GraphQL ``DomainName``) normalised, or ``None`` when nameprep fails.
+
+    The same rules as the domain part of a JID (at most 1023 bytes, no white space or control
+    characters), lower-cased. ``@`` and ``/`` pass, as they do MongooseIM's nameprep: such a
+    domain is simply never registered.
+    """
+    if _bad_part(text) or any(ch.isspace() for ch in text):
+        return None
+    return text.lower()

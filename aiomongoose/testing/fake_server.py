@@ -183,7 +183,8 @@ class FakeMongooseIM(FaultInjection):
         """GraphQL categories the listener leaves out of ``allowed_categories`` (live set).
 
         A disabled ``"stanza"`` makes both operations answer 200 with ``data.stanza: null``
-        and a ``category_disabled`` error. Empty by default (every category allowed).
+        and a ``category_disabled`` error; a disabled ``"account"`` does so for
+        ``listUsers``. Empty by default (every category allowed).
         """
         return self._state.disabled_categories
 
