@@ -31,6 +31,10 @@ def id_and_body(stanza: str) -> tuple[str, str | None]:
     """``(id attribute or "", body text or None)`` of a ``<message/>`` stanza."""
     if "<!" in stanza:  # no DTDs, entity declarations or CDATA tricks in an archived stanza
         raise StanzaError("stanza holds a declaration")
+    try:
+        stanza.encode("utf-8")
+    except UnicodeEncodeError:
+        raise StanzaError("stanza holds a lone surrogate") from None
     shielded = any(chr(c) in stanza for c in _FORBIDDEN)
     if shielded and any(chr(_STAND_IN + c) in stanza for c in _FORBIDDEN):
         raise StanzaError("stanza holds both control characters and their stand-ins")

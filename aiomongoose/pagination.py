@@ -92,7 +92,11 @@ class CursorState:
 
     @classmethod
     def from_json(cls, data: object) -> CursorState:
-        if not isinstance(data, Mapping) or data.get("v") != _CURSOR_VERSION:
+        if (
+            not isinstance(data, Mapping)
+            or type(data.get("v")) is not int
+            or data.get("v") != _CURSOR_VERSION
+        ):
             raise InvalidArgumentError("not a history cursor (or one from another version)")
         kwargs: dict[str, Any] = {}
         for name, value in data.items():

@@ -22,6 +22,9 @@ __all__ = ["GraphQLCursor", "GraphQLPager"]
 
 _CURSOR_VERSION = 1
 _API = "graphql"
+_LAST_US = 253_402_300_799_999_999  # 9999-12-31T23:59:59.999999Z: RFC 3339's last instant
+# The server's page size when no limit is sent (GraphQL's default for getLastMessages).
+_DEFAULT_LIMIT = 50
 
 
 @attrs.define
@@ -43,6 +46,7 @@ class GraphQLCursor:
     def from_json(cls, data: object) -> GraphQLCursor:
         if (
             not isinstance(data, Mapping)
+            or type(data.get("v")) is not int
             or data.get("v") != _CURSOR_VERSION
             or data.get("api") != _API
         ):
@@ -55,6 +59,7 @@ class GraphQLCursor:
         ints = (state.upper_us, state.oldest_us, state.limit)
         if (
             not all(v is None or (type(v) is int and v >= 0) for v in ints)
+            or any(t is not None and t > _LAST_US for t in (state.upper_us, state.oldest_us))
             or type(state.done) is not bool
             or not isinstance(state.seen, list)
             or not all(type(s) is str for s in state.seen)
@@ -96,7 +101,13 @@ class GraphQLPager:
         return st.upper_us if st.oldest_us is None else st.oldest_us
 
     def next_limit(self) -> int | None:
-        return self.state.limit
+        """Room for one more than was delivered at ``oldest_us``: a page made only of those
+        would bring nothing new. The server caps it; a full page of them is a stall."""
+        st = self.state
+        needed = len(st.seen) + 1
+        if st.limit is None:
+            return None if needed <= _DEFAULT_LIMIT else needed
+        return max(st.limit, needed)
 
     def advance(
         self, page: Sequence[ArchivedMessage], applied_limit: int | None = None
