@@ -73,7 +73,8 @@ async def export_archives(
         and isinstance(output, (str, os.PathLike))
     ):
         options = attrs.evolve(options, spool_dir=os.path.dirname(os.path.abspath(output)))
-    sink = await in_thread(open_sink, output, options, wanted, encoder.header())
+    api = await client.detect_api()  # free unless api='auto' has not probed yet
+    sink = await in_thread(open_sink, output, options, wanted, encoder.header(), api)
     try:
         states = sink.owners
         todo = [owner for owner in wanted if not states[owner].done]

@@ -115,11 +115,14 @@ def open_sink(
     options: ExportOptions,
     owners: Sequence[str],
     header: bytes,
+    api: str = "rest",
 ) -> Sink:
     """Open the output: a stream as is, a path afresh or (``options.resume``) from its checkpoint.
 
-    Raises :class:`CheckpointError` when the checkpoint does not fit this export.
+    Raises :class:`CheckpointError` when the checkpoint does not fit this export (``api``
+    counts: a REST cursor cannot resume a GraphQL history, nor the other way round).
     """
+    settings = {**options.settings(), "api": api}
     if not isinstance(output, (str, os.PathLike)):
         if options.resume:
             raise InvalidArgumentError("resume needs an output path, not a stream")
@@ -128,11 +131,11 @@ def open_sink(
     cp_path = checkpoint_path(path)
     checkpoint = load_checkpoint(cp_path) if options.resume else None
     if checkpoint is not None:
-        _check_fits(checkpoint, options, owners)
+        _check_fits(checkpoint, settings, owners)
         file = _open_truncated(path, checkpoint.length)
     else:
         fresh = {owner: OwnerState() for owner in owners}
-        checkpoint = Checkpoint(settings=options.settings(), owners=fresh, length=0)
+        checkpoint = Checkpoint(settings=settings, owners=fresh, length=0)
         # Saved before the output is truncated: a stale checkpoint never describes new bytes.
         save_checkpoint(cp_path, checkpoint)
         file = open(path, "wb")  # closed by FileSink.close
@@ -142,11 +145,11 @@ def open_sink(
     return FileSink(path, file, checkpoint)
 
 
-def _check_fits(checkpoint: Checkpoint, options: ExportOptions, owners: Sequence[str]) -> None:
-    if checkpoint.settings != options.settings():
+def _check_fits(checkpoint: Checkpoint, settings: dict[str, Any], owners: Sequence[str]) -> None:
+    if checkpoint.settings != settings:
         raise CheckpointError(
             f"the checkpoint was written with other settings ({checkpoint.settings}); resume "
-            f"with the same format, --with, --before and order, or start afresh"
+            f"with the same format, --with, --before, order and --api, or start afresh"
         )
     missing = [o for o in owners if o not in checkpoint.owners]
     extra = [o for o in checkpoint.owners if o not in set(owners)]

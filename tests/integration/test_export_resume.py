@@ -136,6 +136,11 @@ async def test_sigkill_chronological_then_resume(server, tmp_path: Path) -> None
     await kill_and_resume(server, tmp_path, 99, 3, "--chronological")
 
 
+async def test_sigkill_then_resume_over_graphql(server, tmp_path: Path) -> None:
+    # The same property through the GraphQL backend: its cursors resume just as well.
+    await kill_and_resume(server, tmp_path, 4242, 4, "--api", "graphql")
+
+
 async def test_failed_owners_are_retried_by_resume(server, tmp_path: Path) -> None:
     owners = server.users_of(DOMAIN)
     async with AdminClient(server.url) as client:
