@@ -11,7 +11,7 @@ import json
 from collections import deque
 from collections.abc import Callable, Iterable
 from itertools import repeat
-from operator import itemgetter, methodcaller
+from operator import itemgetter
 from typing import Any
 
 import attrs
@@ -106,62 +106,49 @@ _structure_record = CONVERTER.get_structure_hook(ArchivedMessage)
 
 # The per-page fast path below builds ArchivedMessage without attrs' __init__ (it would
 # cost one call and one `object.__setattr__` call per field and record): `object.__new__`
-# and the slots' own descriptors, each applied to a whole page at C speed. It is used only while it
-# is equivalent to __init__ + the hooks above: slotted fields, the four REST fields first
-# and required, any other field with a plain default, no validator, converter or
-# __attrs_post_init__. Otherwise (a changed model) every page takes the cattrs path.
+# and the slots' own descriptors, each applied to a whole page at C speed. It is used only
+# while it is equivalent to __init__ + the hooks above: exactly the four REST fields,
+# slotted, required, with no validator, converter or __attrs_post_init__. Otherwise (a
+# changed model) every page takes the cattrs path.
 _FIELDS = ("sender", "timestamp", "message_id", "body")
-_MISSING = object()
 _new = object.__new__
 _consume: Callable[[Iterable[Any]], None] = deque(maxlen=0).extend
 _INT = {int}
-_FOUR_KEYS = {len(_FIELDS)}
 _BODY_TYPES = {str, type(None)}
 Columns = tuple[list[Any], list[Any], list[Any], list[Any]]
 
 
-class _FastPath:
-    def __init__(self, cls: type[ArchivedMessage]) -> None:
-        fields = attrs.fields(cls)
-        slots = set(getattr(cls, "__slots__", ()))
-        descriptors = vars(cls)
-        self.setters: list[Callable[[Any, Any], None]] = []
-        self.getters = [itemgetter(name) for name in _FIELDS]
-        # (getter with a sentinel, setter, default) of each field REST does not send
-        self.extras: list[tuple[Callable[[Any], Any], Callable[[Any, Any], None], Any]] = []
-        self.ok = tuple(a.name for a in fields[:4]) == _FIELDS and not (
-            hasattr(cls, "__attrs_post_init__") or hasattr(cls, "__attrs_pre_init__")
+def _slot_setters(cls: type[ArchivedMessage]) -> list[Callable[[Any, Any], None]] | None:
+    fields = attrs.fields(cls)
+    slots = set(getattr(cls, "__slots__", ()))
+    if (
+        tuple(a.name for a in fields) != _FIELDS
+        or hasattr(cls, "__attrs_post_init__")
+        or hasattr(cls, "__attrs_pre_init__")
+        or any(
+            a.validator is not None
+            or a.converter is not None
+            or not a.init
+            or a.default is not attrs.NOTHING
+            or a.name not in slots
+            for a in fields
         )
-        for i, a in enumerate(fields):
-            plain_default = a.default is not attrs.NOTHING and not isinstance(
-                a.default,
-                attrs.Factory,  # type: ignore[arg-type]
-            )
-            if (
-                a.validator is not None
-                or a.converter is not None
-                or not a.init
-                or a.name not in slots
-                or (plain_default if i < 4 else not plain_default)
-            ):
-                self.ok = False
-                return
-            setter = descriptors[a.name].__set__
-            if i < 4:
-                self.setters.append(setter)
-            else:
-                self.extras.append((methodcaller("get", a.name, _MISSING), setter, a.default))
+    ):
+        return None  # pragma: no cover - only while the model is being changed
+    descriptors = vars(cls)
+    return [descriptors[name].__set__ for name in _FIELDS]
 
 
-_FAST = _FastPath(ArchivedMessage)
+_SETTERS = _slot_setters(ArchivedMessage)
+_GETTERS = [itemgetter(name) for name in _FIELDS]
 
 
 def _columns(data: list[Any]) -> Columns | None:
     """The page's four fields as columns, checked like the strict hooks; ``None`` if any
     record is malformed (not an object, a key missing, a value of the wrong JSON type)."""
-    if not _FAST.ok:  # pragma: no cover - only while the model is being changed
+    if _SETTERS is None:  # pragma: no cover - only while the model is being changed
         return None
-    get_sender, get_timestamp, get_message_id, get_body = _FAST.getters
+    get_sender, get_timestamp, get_message_id, get_body = _GETTERS
     try:  # itemgetter raises KeyError for a missing key, TypeError for a non-object
         senders = list(map(get_sender, data))
         timestamps = list(map(get_timestamp, data))
@@ -174,15 +161,11 @@ def _columns(data: list[Any]) -> Columns | None:
         return None
     if data and (set(map(type, timestamps)) != _INT or not _BODY_TYPES >= set(map(type, bodies))):
         return None  # bool is not int here (nor is float): `type`, not `isinstance`
-    if _FAST.extras and set(map(len, data)) - _FOUR_KEYS:
-        # Some record has more keys than the four REST fields (all present, checked above).
-        for get, _, _ in _FAST.extras:
-            if list(map(get, data)).count(_MISSING) != len(data):
-                return None  # the hooks would structure that key (a GraphQL-only field)
     return senders, timestamps, message_ids, bodies
 
 
 def _build(columns: Columns) -> tuple[ArchivedMessage, ...]:
+    assert _SETTERS is not None
     senders, timestamps, message_ids, bodies = columns
     if UNDEFINED_BODY in bodies:  # usually a few per page: find them at C speed
         i = bodies.index(UNDEFINED_BODY)
@@ -193,12 +176,8 @@ def _build(columns: Columns) -> tuple[ArchivedMessage, ...]:
         except ValueError:
             pass
     records = tuple(map(_new, repeat(ArchivedMessage, len(senders))))
-    for setter, column in zip(
-        _FAST.setters, (senders, timestamps, message_ids, bodies), strict=True
-    ):
+    for setter, column in zip(_SETTERS, (senders, timestamps, message_ids, bodies), strict=True):
         _consume(map(setter, records, column))
-    for _, setter, default in _FAST.extras:  # the GraphQL-only fields: their defaults
-        _consume(map(setter, records, repeat(default)))
     return records
 
 

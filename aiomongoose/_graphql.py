@@ -18,7 +18,7 @@ from .errors import (
     UnauthorizedError,
     error_for,
 )
-from .models import ArchivedMessage, MessageList
+from .models import GraphQLArchivedMessage, MessageList
 
 __all__ = [
     "LAST_MESSAGES",
@@ -156,7 +156,7 @@ def parse_last_messages(
         ) from exc
 
 
-def _record(item: Any) -> ArchivedMessage:
+def _record(item: Any) -> GraphQLArchivedMessage:
     sender, stanza_id, stanza = item["sender"], item["stanza_id"], item["stanza"]
     if not (type(sender) is str and type(stanza_id) is str and type(stanza) is str):
         raise TypeError("sender, stanza_id and stanza must be strings")
@@ -165,7 +165,7 @@ def _record(item: Any) -> ArchivedMessage:
         message_id, body = id_and_body(stanza)
     except StanzaError as exc:
         raise ValueError(str(exc)) from None
-    return ArchivedMessage(
+    return GraphQLArchivedMessage(
         sender,
         (time_us + 500_000) // 1_000_000,  # rounded half up, as REST reports it
         message_id,

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import logging
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import aiohttp
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -80,10 +81,10 @@ class Transport:
         return self._session
 
     def url(self, segments: Sequence[str], params: Mapping[str, int] | None = None) -> URL:
-        path = "/".join(quote(segment, safe="") for segment in segments)
-        text = f"{self.base_url}/{path}"
+        text = f"{self.base_url}/{_quoted_path(tuple(segments))}"
         if params:
-            text += "?" + urlencode(params)
+            # Keys are our own ASCII names and values ints: nothing to escape.
+            text += "?" + "&".join(f"{key}={int(value)}" for key, value in params.items())
         return URL(text, encoded=True)
 
     def _slots(self) -> asyncio.Semaphore:
@@ -216,6 +217,12 @@ class Transport:
         session, self._session = self._session, None
         if session is not None and self._owns_session:
             await session.close()
+
+
+@functools.lru_cache(maxsize=1024)
+def _quoted_path(segments: tuple[str, ...]) -> str:
+    # Each segment quoted whole: a JID's "/" travels as %2F (see the module docstring).
+    return "/".join(quote(segment, safe="") for segment in segments)
 
 
 def basic_authorization(user: str, password: str) -> str:

@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from aiomongoose.errors import InvalidArgumentError
-from aiomongoose.models import ArchivedMessage, MessageList
+from aiomongoose.models import ArchivedMessage, GraphQLArchivedMessage, MessageList
 from aiomongoose.pagination import CursorState, Inconsistent, StallDetected
 from aiomongoose.pagination_graphql import GraphQLCursor, GraphQLPager
 
@@ -39,7 +39,7 @@ FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCh
 
 
 def rec(time_us: int, stanza_id: str, mid: str = "", body: str | None = "hi") -> ArchivedMessage:
-    return ArchivedMessage(
+    return GraphQLArchivedMessage(
         "bob@localhost/phone",
         (time_us + US // 2) // US,
         mid,
@@ -467,7 +467,7 @@ def test_record_after_before_is_inconsistent():
 @pytest.mark.parametrize("field", ["stanza_id", "timestamp_us"])
 def test_record_without_graphql_fields_is_inconsistent(field):
     good = rec(BASE, "a")
-    bad = ArchivedMessage(
+    bad = GraphQLArchivedMessage(
         good.sender,
         good.timestamp,
         good.message_id,

@@ -35,7 +35,7 @@ from aiomongoose.errors import (
     ServerError,
     UnauthorizedError,
 )
-from aiomongoose.models import ArchivedMessage, MessageList
+from aiomongoose.models import GraphQLArchivedMessage, MessageList
 
 URL = "http://localhost:5551/api/graphql"
 T = 1_714_644_672  # 2024-05-02T10:11:12Z
@@ -526,7 +526,7 @@ def test_parse_last_messages_maps_every_field():
     assert limit == 2
     assert isinstance(page, MessageList) and len(page) == 2
     first = page[0]
-    assert first == ArchivedMessage(
+    assert first == GraphQLArchivedMessage(
         "bob@localhost/phone",
         T,
         "m1",
