@@ -13,7 +13,6 @@ import json
 import re
 import warnings
 from datetime import datetime, timedelta, timezone
-from types import SimpleNamespace
 
 import aiohttp
 import pytest
@@ -79,27 +78,6 @@ def sent_authorization(kwargs) -> str | None:
 ignore_basicauth_deprecation = pytest.mark.filterwarnings(
     "ignore:BasicAuth is deprecated:DeprecationWarning"
 )
-
-
-class _CompatResponse(aiohttp.ClientResponse):
-    """aioresponses 0.7.9 builds ClientResponse without ``stream_writer``, which aiohttp 3.14
-    requires (TypeError otherwise); supply a stand-in so that mocked answers can be built."""
-
-    def __init__(self, method, url, **kwargs):
-        kwargs.setdefault("stream_writer", SimpleNamespace(output_size=0))
-        super().__init__(method, url, **kwargs)
-
-
-class _Mock(aioresponses):
-    def add(self, url, method="GET", *args, **kwargs):
-        kwargs.setdefault("response_class", _CompatResponse)
-        return super().add(url, method, *args, **kwargs)
-
-
-@pytest.fixture
-def mocked():
-    with _Mock() as m:
-        yield m
 
 
 @pytest.fixture

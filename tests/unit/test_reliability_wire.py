@@ -10,7 +10,6 @@ from types import SimpleNamespace
 
 import aiohttp
 import pytest
-from aioresponses import aioresponses
 from yarl import URL
 
 from aiomongoose import (
@@ -31,25 +30,6 @@ SEND = URL(f"{BASE}/messages", encoded=True)
 USERS = URL(f"{BASE}/users/wonderland.lit", encoded=True)
 RECORD = '[{"sender": "alice@wonderland.lit", "timestamp": 1, "message_id": "", "body": "x"}]'
 KEY = SimpleNamespace(host="localhost", port=8088, ssl=True)
-
-
-class _CompatResponse(aiohttp.ClientResponse):
-    # aioresponses 0.7.9 omits ``stream_writer``, which aiohttp 3.14 requires.
-    def __init__(self, method, url, **kwargs):
-        kwargs.setdefault("stream_writer", SimpleNamespace(output_size=0))
-        super().__init__(method, url, **kwargs)
-
-
-class _Mock(aioresponses):
-    def add(self, url, method="GET", *args, **kwargs):
-        kwargs.setdefault("response_class", _CompatResponse)
-        return super().add(url, method, *args, **kwargs)
-
-
-@pytest.fixture
-def mocked():
-    with _Mock() as m:
-        yield m
 
 
 @pytest.fixture
