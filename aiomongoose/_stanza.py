@@ -6,6 +6,7 @@ GraphQL records carry the archived XML instead of REST's ``message_id`` and ``bo
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 __all__ = ["StanzaError", "id_and_body"]
@@ -21,6 +22,8 @@ _FORBIDDEN = [c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)]
 _STAND_IN = 0xF0000
 _SHIELD = str.maketrans({c: chr(_STAND_IN + c) for c in _FORBIDDEN})
 _UNSHIELD = str.maketrans({_STAND_IN + c: chr(c) for c in _FORBIDDEN})
+_HAS_FORBIDDEN = re.compile("[" + "".join(chr(c) for c in _FORBIDDEN) + "]").search
+_HAS_STAND_IN = re.compile("[" + "".join(chr(_STAND_IN + c) for c in _FORBIDDEN) + "]").search
 
 
 class StanzaError(ValueError):
@@ -35,8 +38,8 @@ def id_and_body(stanza: str) -> tuple[str, str | None]:
         stanza.encode("utf-8")
     except UnicodeEncodeError:
         raise StanzaError("stanza holds a lone surrogate") from None
-    shielded = any(chr(c) in stanza for c in _FORBIDDEN)
-    if shielded and any(chr(_STAND_IN + c) in stanza for c in _FORBIDDEN):
+    shielded = _HAS_FORBIDDEN(stanza) is not None
+    if shielded and _HAS_STAND_IN(stanza) is not None:
         raise StanzaError("stanza holds both control characters and their stand-ins")
     text = stanza.translate(_SHIELD) if shielded else stanza
     try:

@@ -130,14 +130,21 @@ def parse_rfc3339_us(text: str) -> int | None:
     return scaled - micros if scaled < 0 else scaled + micros  # Erlang's copy_sign
 
 
+# str.translate tables: escape every special character, or all but the quote that is not
+# used to delimit the attribute value.
+_ESCAPE_ALL = str.maketrans(_TEXT_ESCAPES)
+_ESCAPE_BUT = {
+    raw: str.maketrans({k: v for k, v in _TEXT_ESCAPES.items() if k != raw}) for raw in "'\""
+}
+
+
 def _attribute(name: str, value: str) -> str:
     quote, raw = ('"', "'") if "'" in value else ("'", '"')
-    escaped = "".join(ch if ch == raw else _TEXT_ESCAPES.get(ch, ch) for ch in value)
-    return f" {name}={quote}{escaped}{quote}"
+    return f" {name}={quote}{value.translate(_ESCAPE_BUT[raw])}{quote}"
 
 
 def _text(value: str) -> str:
-    return "".join(_TEXT_ESCAPES.get(ch, ch) for ch in value)
+    return value.translate(_ESCAPE_ALL)
 
 
 def render_stanza(sender: str, recipient: str, message_id: str, body: str | None) -> str:
