@@ -19,7 +19,7 @@ from .errors import (
     UnauthorizedError,
 )
 from .history import History
-from .models import ArchivedMessage, Message, MessageList
+from .models import ArchivedMessage, GraphQLArchivedMessage, Message, MessageList
 from .retry import RetryPolicy
 
 __version__ = "0.1.0"
@@ -33,6 +33,7 @@ __all__ = [
     "ConflictError",
     "FeatureDisabledError",
     "ForbiddenError",
+    "GraphQLArchivedMessage",
     "History",
     "InvalidArgumentError",
     "InvalidJIDError",

@@ -29,6 +29,7 @@ EXPECTED = {
     "AdminClient",
     "Message",
     "ArchivedMessage",
+    "GraphQLArchivedMessage",
     "MessageList",
     "History",
     "RetryPolicy",
