@@ -50,6 +50,8 @@ class Pager(Protocol):
 
     def seconds_of(self, before: int | None) -> int: ...
 
+    def skip_note(self) -> str: ...
+
 
 class History:
     """Messages of one archive, newest first, fetched a page at a time.
@@ -146,15 +148,12 @@ class History:
         stalled = self._pager.skip_stall()
         log.warning(
             "history of %s%s: could not prove complete the window around timestamp %d "
-            "(%d messages delivered at that second); continuing with before=%d, so messages "
-            "archived between %d and %d.5 that were not delivered are missing",
+            "(%d messages delivered there); %s",
             self._owner,
             f" with {self._with}" if self._with else "",
             stalled,
             stall.delivered_at_timestamp,
-            stalled - 1,
-            stalled - 1,
-            stalled,
+            self._pager.skip_note(),
         )
         self._before_page = self._pager.snapshot()
 

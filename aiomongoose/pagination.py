@@ -316,6 +316,16 @@ class BackwardPager:
         self._boundary = []
         return stalled
 
+    def skip_note(self) -> str:
+        """What :meth:`skip_stall` gave up, for the warning."""
+        upper = self.state.upper
+        return (
+            f"messages archived between {upper} and {upper + 1}.5 s that were not delivered "
+            f"are missing; continuing with before={upper}"
+            if upper is not None
+            else ""
+        )
+
 
 def _count_tail(page: Sequence[ArchivedMessage], timestamp: int) -> int:
     n = 0

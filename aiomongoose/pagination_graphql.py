@@ -166,3 +166,13 @@ class GraphQLPager:
         st.upper_us, st.oldest_us, st.seen = stuck - 1, None, []
         st.done = st.upper_us < 0
         return stuck // 1_000_000
+
+    def skip_note(self) -> str:
+        """What :meth:`skip_stall` gave up, for the warning."""
+        upper = self.state.upper_us
+        if upper is None:
+            return ""
+        return (
+            f"messages archived at microsecond {upper + 1} beyond those delivered are "
+            f"missing; continuing below it"
+        )
