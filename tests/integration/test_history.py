@@ -178,6 +178,7 @@ async def test_on_stall_skip_warns_and_continues_below(dense, caplog):
     assert history.stalls >= 1 and len(got) < len(want)
     assert got[-1].timestamp < 1_700_000_010  # it went on to the oldest part
     assert "could not prove complete" in caplog.text
+    assert "that were not delivered are missing; continuing with before=" in caplog.text
 
 
 async def test_graphql_stalls_only_where_the_cap_cannot_step_past_a_microsecond(caplog):
@@ -217,6 +218,7 @@ async def test_graphql_stalls_only_where_the_cap_cannot_step_past_a_microsecond(
     assert 10 <= delivered <= 20
     assert_yields("graphql", skipped, want[:delivered] + want[25:])
     assert skipping.stalls == 1 and "could not prove complete" in caplog.text
+    assert "beyond those delivered are missing; continuing below it" in caplog.text
     assert_yields("graphql", whole_got, want)
     assert whole.stalls == 0
 
