@@ -54,3 +54,19 @@ class Wire:
 
     async def send(self, caller: str, to: str, body: str = "hi") -> Answer:
         return await self.post(json={"caller": caller, "to": to, "body": body})
+
+
+async def gql(
+    wire: Wire, query: str, variables: dict[str, Any] | None = None, **payload: Any
+) -> Answer:
+    """POST a GraphQL document with its variables to ``/graphql``."""
+    return await wire.post(
+        "/graphql", json={"query": query, "variables": variables or {}, **payload}
+    )
+
+
+def error_of(answer: Answer, status: int) -> dict[str, Any]:
+    """The one GraphQL error of an answer that must have ``status``."""
+    assert answer.status == status, answer.body
+    [error] = answer.json()["errors"]
+    return error

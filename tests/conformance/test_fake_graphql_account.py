@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from fake_wire import ALICE, BOB, CAROL, Answer, Wire
+from fake_wire import ALICE, BOB, CAROL, Wire, error_of, gql
 
 from aiomongoose.testing import FakeMongooseIM
 
 LIST = "query ListUsers($domain: DomainName!) { account { listUsers(domain: $domain) } }"
 LAST = "query Last($caller: JID!) { stanza { getLastMessages(caller: $caller) { limit } } }"
-
-
-async def gql(
-    wire: Wire, query: str, variables: dict[str, Any] | None = None, **payload: Any
-) -> Answer:
-    return await wire.post(
-        "/graphql", json={"query": query, "variables": variables or {}, **payload}
-    )
-
-
-def error_of(answer: Answer, status: int) -> dict[str, Any]:
-    assert answer.status == status, answer.body
-    [error] = answer.json()["errors"]
-    return error
 
 
 async def test_lists_the_sorted_bare_jids_of_a_domain(server: FakeMongooseIM, wire: Wire):

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from fake_wire import ALICE, BOB, T0, US, Answer, Wire
+from fake_wire import ALICE, BOB, T0, US, Wire, error_of, gql
 
 from aiomongoose.testing import FakeMongooseIM
 
@@ -18,20 +16,6 @@ LAST = (
     "{ stanza { getLastMessages(caller: $caller, with: $with, limit: $limit, before: $before) "
     "{ stanzas { sender timestamp stanza_id stanza } limit } } }"
 )
-
-
-async def gql(
-    wire: Wire, query: str, variables: dict[str, Any] | None = None, **payload: Any
-) -> Answer:
-    return await wire.post(
-        "/graphql", json={"query": query, "variables": variables or {}, **payload}
-    )
-
-
-def error_of(answer: Answer, status: int) -> dict[str, Any]:
-    assert answer.status == status, answer.body
-    [error] = answer.json()["errors"]
-    return error
 
 
 def coercion(type_name: str, value: str, reason: str) -> str:

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 import pytest
-from fake_wire import ALICE, BOB, CAROL, T0, US, Answer, Wire
+from fake_wire import ALICE, BOB, CAROL, T0, US, Wire, gql
 
 from aiomongoose.testing import FakeMongooseIM
 
@@ -20,10 +20,6 @@ LAST = (
     "{ stanzas { sender timestamp stanza_id stanza } limit } } }"
 )
 T0_TEXT = "2023-11-14T22:13:20"  # T0 in RFC 3339, UTC
-
-
-async def gql(wire: Wire, query: str, variables: dict[str, Any] | None = None) -> Answer:
-    return await wire.post("/graphql", json={"query": query, "variables": variables or {}})
 
 
 def body_of(record: dict[str, Any]) -> str | None:
