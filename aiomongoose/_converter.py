@@ -39,7 +39,7 @@ except ImportError:  # pragma: no cover - exercised where orjson is absent
 
     def loads(body: bytes) -> Any:
         # Reject what orjson rejects, so that both builds accept the same answers.
-        data = json.loads(body, parse_int=_int64)
+        data = json.loads(body.decode("utf-8"), parse_int=_int64)  # UTF-8 only, no BOM
         if b"\\u" in body:
             _reject_lone_surrogates(data)
         return data

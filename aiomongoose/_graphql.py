@@ -5,6 +5,7 @@ The documents are constants; values only ever travel as variables (shared GraphQ
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -64,14 +65,30 @@ def format_datetime_us(time_us: int) -> str:
     return (_EPOCH + time_us * _US).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+# RFC 3339 date-time; parsed by hand because datetime.fromisoformat (3.10) only takes
+# fractions of 3 or 6 digits.
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
+    r"(?:([Zz])|([+-])(\d{2}):(\d{2}))",
+    re.ASCII,
+)
+
+
 def parse_datetime_us(text: Any) -> int:
     """An RFC 3339 date-time (with offset) as microseconds since the epoch."""
     if type(text) is not str:
         raise TypeError(f"expected a date-time string, got {type(text).__name__}")
-    value = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
-    if value.tzinfo is None:
-        raise ValueError(f"date-time without an offset: {text!r}")
-    return (value - _EPOCH) // _US
+    match = _RFC3339.fullmatch(text)
+    if match is None:
+        raise ValueError(f"not an RFC 3339 date-time with an offset: {text[:40]!r}")
+    year, month, day, hour, minute, second = (int(g) for g in match.group(1, 2, 3, 4, 5, 6))
+    fraction, zulu, sign, off_h, off_m = match.group(7, 8, 9, 10, 11)
+    offset = timedelta(0) if zulu else timedelta(hours=int(off_h), minutes=int(off_m))
+    if sign == "-":
+        offset = -offset
+    value = datetime(year, month, day, hour, minute, second, tzinfo=timezone(offset))
+    micros = int((fraction or "")[:6].ljust(6, "0"))  # beyond microseconds: truncated
+    return (value - _EPOCH) // _US + micros
 
 
 def _graphql_error(status: int, body: bytes, method: str, url: str) -> ApiError | None:
