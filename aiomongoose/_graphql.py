@@ -11,6 +11,7 @@ from typing import Any
 
 from ._converter import parse_json
 from ._stanza import StanzaError, id_and_body
+from ._time import from_microseconds, to_microseconds
 from .errors import (
     ApiError,
     BadRequestError,
@@ -44,8 +45,6 @@ LAST_MESSAGES = (
 
 LIST_USERS = "query ListUsers($domain: DomainName!) { account { listUsers(domain: $domain) } }"
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_US = timedelta(microseconds=1)
 
 # GraphQL error codes of a 200 answer -> our classes (unknown_user is a 400 on REST).
 _BY_CODE: dict[str, type[ApiError]] = {
@@ -62,7 +61,7 @@ _BY_CODE: dict[str, type[ApiError]] = {
 
 def format_datetime_us(time_us: int) -> str:
     """Microseconds since the epoch as RFC 3339 with six fraction digits and ``Z``."""
-    return (_EPOCH + time_us * _US).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return from_microseconds(time_us).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 # RFC 3339 date-time; parsed by hand because datetime.fromisoformat (3.10) only takes
@@ -88,7 +87,7 @@ def parse_datetime_us(text: Any) -> int:
         offset = -offset
     value = datetime(year, month, day, hour, minute, second, tzinfo=timezone(offset))
     micros = int((fraction or "")[:6].ljust(6, "0"))  # beyond microseconds: truncated
-    return (value - _EPOCH) // _US + micros
+    return to_microseconds(value) + micros
 
 
 def _graphql_error(status: int, body: bytes, method: str, url: str) -> ApiError | None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 import aiohttp
 
+from ._time import to_microseconds
 from .errors import InvalidArgumentError
 
 __all__ = [
@@ -65,7 +66,6 @@ def before_seconds(before: int | datetime | None) -> int | None:
     return before
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _LAST_SECOND = 253_402_300_799  # 9999-12-31T23:59:59Z: the last instant RFC 3339 can write
 
 
@@ -75,7 +75,7 @@ def before_microseconds(before: int | datetime | None) -> int | None:
     if seconds is None:
         return None
     if isinstance(before, datetime):
-        return (before - _EPOCH) // timedelta(microseconds=1)
+        return to_microseconds(before)
     if seconds > _LAST_SECOND:
         raise InvalidArgumentError("before is after the year 9999")
     return seconds * 1_000_000

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import overload
 
 import attrs
 
+from ._time import from_microseconds
 from .errors import InvalidArgumentError
 from .jid import validate_jid
 
@@ -101,7 +102,7 @@ class ArchivedMessage:
         """When it was archived, as an aware UTC datetime: to the microsecond when the
         backend reports it (GraphQL), else the whole second of ``timestamp``."""
         if self.timestamp_us is not None:
-            return _EPOCH + timedelta(microseconds=self.timestamp_us)
+            return from_microseconds(self.timestamp_us)
         return datetime.fromtimestamp(self.timestamp, timezone.utc)
 
 
@@ -112,9 +113,6 @@ class GraphQLArchivedMessage(ArchivedMessage):
     stanza_id: str | None = None
     stanza: str | None = None
     timestamp_us: int | None = None
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 class MessageList(Sequence[ArchivedMessage]):
