@@ -37,11 +37,6 @@ BASE_US = 1_700_000_000 * US
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-@pytest.fixture(params=["rest", "graphql"])
-def api(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 @pytest.fixture
 async def server():
     async with FakeMongooseIM() as srv:

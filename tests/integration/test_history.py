@@ -32,11 +32,6 @@ BASE_US = 1_700_000_000 * US
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-@pytest.fixture(params=["rest", "graphql"])
-def api(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
 def seed(server: FakeMongooseIM, count: int, per_second: int, *, start_us: int = BASE_US) -> None:
     """`count` messages, `per_second` a second, alternating peers, ids with blanks/repeats."""
     step = US // per_second
