@@ -21,7 +21,7 @@ from .errors import InvalidArgumentError, InvalidJIDError
 from .export._command import EXIT_USAGE, ExportJob, run_export
 from .export._demo import run_demo
 from .export._options import ExportOptions
-from .jid import validate_jid
+from .jid import validate_domain, validate_jid
 
 __all__ = ["main"]
 
@@ -130,10 +130,8 @@ def _export_job(args: argparse.Namespace, parser: _Parser) -> ExportJob:
     try:
         for owner in args.owners:
             validate_jid(owner, "OWNER")
-        if args.domain is not None and ("@" in args.domain or "/" in args.domain):
-            raise InvalidJIDError(f"--domain takes a domain, not {args.domain!r}")
         if args.domain is not None:
-            validate_jid(args.domain, "--domain")
+            validate_domain(args.domain, "--domain")
         options = ExportOptions(
             with_=args.with_,
             before=args.before,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .errors import InvalidJIDError
 
-__all__ = ["bare", "validate_jid"]
+__all__ = ["bare", "validate_domain", "validate_jid"]
 
 _MAX_PART_BYTES = 1023
 # JIDs already found valid: checking one costs about 10 us, a set lookup nothing.
@@ -58,6 +58,16 @@ def validate_jid(jid: object, what: str = "JID") -> str:
             _VALID.clear()
         _VALID.add(jid)
     return jid
+
+
+def validate_domain(domain: object, what: str = "domain") -> str:
+    """Return ``domain`` if it is a well-formed bare domain (a JID with no local part or
+    resource), else raise :class:`InvalidJIDError`."""
+    validate_jid(domain, what)
+    assert isinstance(domain, str)
+    if "@" in domain or "/" in domain:
+        raise InvalidJIDError(f"{what} takes a domain, not {domain!r}")
+    return domain
 
 
 def bare(jid: str) -> str:

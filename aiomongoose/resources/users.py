@@ -6,8 +6,7 @@ import aiohttp
 
 from .._validate import as_timeout
 from ..backends import BackendSlot
-from ..errors import InvalidJIDError
-from ..jid import validate_jid
+from ..jid import validate_domain
 
 __all__ = ["Users"]
 
@@ -27,8 +26,6 @@ class Users:
         or a ClientTimeout) overrides the client's for this call. Raises
         :class:`~aiomongoose.errors.BadRequestError` when the domain does not exist.
         """
-        validate_jid(domain, "domain")
-        if "@" in domain or "/" in domain:
-            raise InvalidJIDError(f"domain must be a bare domain, not {domain!r}")
+        validate_domain(domain)
         call_timeout = as_timeout(timeout)
         return await (await self._backend.get()).list_users(domain, call_timeout)
