@@ -33,6 +33,7 @@ class GraphQLBackend:
 
     def __init__(self, transport: Transport) -> None:
         self._transport = transport
+        self._url = str(transport.url(_PATH))  # named in errors
 
     async def _call(
         self,
@@ -52,8 +53,7 @@ class GraphQLBackend:
             idempotent=reads,  # a query only reads: retried like a GET; a mutation is not
             raise_for_status=False,
         )
-        url = str(self._transport.url(_PATH))
-        return gql.check(status, body, method="POST", url=url), status, body
+        return gql.check(status, body, method="POST", url=self._url), status, body
 
     async def send(self, message: Message, timeout: aiohttp.ClientTimeout | None) -> str:
         variables = {"from": message.caller, "to": message.to, "body": message.body}
