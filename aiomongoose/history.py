@@ -32,6 +32,9 @@ class Pager(Protocol):
     def done(self) -> bool: ...
 
     @property
+    def doubt(self) -> str | None: ...
+
+    @property
     def state(self) -> Any: ...
 
     def next_before(self) -> int | None: ...
@@ -143,6 +146,13 @@ class History:
             if new:
                 self.pages_fetched += 1
             self._buffer = new
+        if self._pager.done and self._pager.doubt:
+            log.warning(
+                "history of %s%s ended without proof that it is complete: %s",
+                self._owner,
+                f" with {self._with}" if self._with else "",
+                self._pager.doubt,
+            )
 
     def _skip(self, stall: StallDetected) -> None:
         stalled = self._pager.skip_stall()

@@ -1,27 +1,36 @@
 """Paging backwards through a REST archive with a second-granular, inclusive ``before``.
 
-Pure logic, no I/O: :class:`BackwardPager` says which ``before`` to ask for next and, given
-the page that came back, which messages are new. The reasoning (see also the shared server
-note, "Paging backwards"):
+Pure logic, no I/O: :class:`BackwardPager` says which ``before`` and ``limit`` to ask for
+next and, given the page that came back, which messages are new. The server keeps
+microsecond times, reports seconds rounded half up (a record reported as ``T`` happened in
+``[T - 0.5 s, T + 0.5 s)``), selects ``time <= before * 10**6`` and answers the newest
+``min(limit, cap)`` matches, oldest first, where ``cap`` is its ``max_result_limit``.
 
-* The server keeps microsecond times, reports seconds rounded half up, selects
-  ``time <= before * 10**6`` and answers the newest ``P`` matches, oldest first. What has been
-  delivered is therefore always a *suffix* of the archive's order.
-* If the oldest delivered message reports ``T``, it happened before ``T + 0.5 s``, and so did
-  every older message: ``before = T + 1`` is the smallest safe bound. The answer ends with
-  the already-delivered messages that happened at or before ``T + 1 s``: all delivered ones
-  reporting ``T`` (we count them) and every message in the answer reporting ``T + 1`` (all of
-  those are newer than the oldest delivered one, hence delivered). That count is the overlap,
-  dropped by position; when we still hold those records we also compare them by content.
-* A page that brings nothing new ends the iteration when it is provably not full (shorter
-  than a page already seen). Otherwise a page's worth sits within ~1.5 s, and a probe at
-  ``before = T`` with ``limit`` one more than the messages delivered at ``T`` decides:
-  anything older, or an extra message at ``T``, means messages cannot be reached ->
-  :class:`StallDetected`; a probe page that is provably not full means nothing is older.
-  Only when the probe page is as long as the largest page seen (delivered messages within
-  ``[T - 0.5 s, T]`` may fill it) does a second probe at ``before = T - 1`` look below.
-  What stays undecidable: a burst that fills a page inside half a second, with nothing older
-  than ``T - 1 s``, while the server's page size is unknown (see the README).
+The reasoning, step by step (``docs`` of the same in the README, "Paging backwards"):
+
+* What has been delivered is always a *suffix* of the archive's order; every message not yet
+  delivered is older and reports at most ``T``, the oldest delivered second.
+* ``before = T + 1`` selects every undelivered message, plus the delivered ones that happened
+  at or before ``T + 1 s``: all delivered ones reporting ``T`` (counted) and those reporting
+  ``T + 1`` in the answer. They close the answer; that count is the overlap, dropped by
+  position and checked by content.
+* A page proves it is *not full*, hence the whole selection, when it is shorter than both
+  its ``limit`` and the longest answer ever seen (the cap is at least that). A page of new
+  messages that follows a short page proves the short one was full: the cap is then known.
+* An answer with nothing new that may be full means the delivered messages within
+  ``[T - 0.5 s, T + 1 s]`` fill a page. One more request with the largest limit any server
+  takes (500: MongooseIM 3.x refuses more, 6.x silently caps) steps past them when the
+  server's cap exceeds ``page_size``. If that still brings nothing new and may be full, a
+  message that is not delivered may hide in ``(T, T + 0.5 s)``, where no ``before`` can
+  reach it: :class:`StallDetected`, which is only ever raised when some 1.5 s of the archive
+  holds at least a page.
+* When every answer was shorter than ``page_size`` (the cap may be below it, unknown), a
+  probe at ``before = T`` tells "more exists" (stall) from "nothing more is visible". In the
+  latter case the pager ends, but :attr:`BackwardPager.doubt` says why it cannot be sure: if
+  the cap equals those answers, messages may hide in ``(T, T + 0.5 s)``.
+
+Records that are identical in every field cannot be told apart, so no conclusion here rests
+on content: only on counts, reported seconds and the server's ordering rules.
 """
 
 from __future__ import annotations
@@ -34,25 +43,36 @@ import attrs
 from .errors import InvalidArgumentError
 from .models import ArchivedMessage
 
-__all__ = ["BackwardPager", "CursorState", "Inconsistent", "StallDetected"]
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "BackwardPager",
+    "CursorState",
+    "Inconsistent",
+    "StallDetected",
+]
 
-_CURSOR_VERSION = 1
-_NOT_PROBING, _PROBE_AT, _PROBE_BELOW = 0, 1, 2
-# MongooseIM 3.x answers a limit above 500 with an error.
-_PROBE_LIMIT_MAX = 500
+# MongooseIM 6.x's default max_result_limit: the page size the pager asks for by default.
+DEFAULT_PAGE_SIZE = 50
+# MongooseIM 3.x answers a limit above 500 with an error; 6.x caps any limit silently.
+ESCAPE_LIMIT = 500
+
+_CURSOR_VERSION = 2
+NORMAL, ESCAPE, BELOW = 0, 1, 2  # what the next request is (see the module's docstring)
 _CURSOR_SCHEMA = {
     "upper": "int?",
     "oldest": "int?",
     "at_oldest": "int",
-    "max_page": "int",
-    "limit": "int?",
-    "probing": "probe",
+    "limit": "pos",
+    "cap_seen": "int",
+    "cap_exact": "bool",
+    "short_page": "int?",
+    "phase": "phase",
     "done": "bool",
 }
 
 
 class StallDetected(Exception):
-    """More than a page of messages sits within ~1.5 s of ``timestamp``: nothing steps past."""
+    """A page's worth of messages sits within ~1.5 s of ``timestamp``: nothing steps past."""
 
     def __init__(
         self,
@@ -78,9 +98,11 @@ class CursorState:
     upper: int | None = None  # the caller's inclusive bound in seconds (None: no bound)
     oldest: int | None = None  # reported second of the oldest delivered message
     at_oldest: int = 0  # how many delivered messages report `oldest`
-    max_page: int = 0  # longest page seen: the server's page size is at least this
-    limit: int | None = None  # the `limit` sent; max_page is only meaningful for it
-    probing: int = 0  # 1: next is the stall probe at before=oldest; 2: at before=oldest-1
+    limit: int = DEFAULT_PAGE_SIZE  # page_size: the `limit` of ordinary requests
+    cap_seen: int = 0  # the longest answer seen: the server's cap is at least this
+    cap_exact: bool = False  # the cap is proven to be exactly `cap_seen`
+    short_page: int | None = None  # length of the last answer if shorter than its limit
+    phase: int = NORMAL
     done: bool = False
 
     def to_json(self) -> dict[str, Any]:
@@ -90,12 +112,12 @@ class CursorState:
 
     @classmethod
     def from_json(cls, data: object) -> CursorState:
-        if (
-            not isinstance(data, Mapping)
-            or type(data.get("v")) is not int
-            or data.get("v") != _CURSOR_VERSION
-        ):
-            raise InvalidArgumentError("not a history cursor (or one from another version)")
+        if not isinstance(data, Mapping) or type(data.get("v")) is not int:
+            raise InvalidArgumentError("not a history cursor")
+        if data["v"] == 1:
+            data = _from_version_1(data)
+        elif data["v"] != _CURSOR_VERSION:
+            raise InvalidArgumentError("a history cursor from another version of aiomongoose")
         kwargs: dict[str, Any] = {}
         for name, value in data.items():
             if name == "v":
@@ -105,8 +127,10 @@ class CursorState:
                 raise InvalidArgumentError(f"unknown history cursor key {name!r}")
             if kind == "bool":
                 ok = type(value) is bool
-            elif kind == "probe":
-                ok = value in (_NOT_PROBING, _PROBE_AT, _PROBE_BELOW) and type(value) is int
+            elif kind == "phase":
+                ok = type(value) is int and value in (NORMAL, ESCAPE, BELOW)
+            elif kind == "pos":
+                ok = type(value) is int and value > 0
             else:
                 ok = (type(value) is int and value >= 0) or (kind == "int?" and value is None)
             if not ok:
@@ -114,24 +138,41 @@ class CursorState:
             kwargs[name] = value
         state = cls(**kwargs)
         if (state.oldest is None) != (state.at_oldest == 0) or (
-            state.probing != _NOT_PROBING and state.oldest is None
+            state.phase != NORMAL and state.oldest is None
         ):
             raise InvalidArgumentError("history cursor is inconsistent")
         return state
 
 
+def _from_version_1(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A cursor written by aiomongoose 1.x: the same suffix, less knowledge of the server."""
+    known = {"v", "upper", "oldest", "at_oldest", "max_page", "limit", "probing", "done"}
+    unknown = set(data) - known
+    if unknown:
+        raise InvalidArgumentError(f"unknown history cursor key {sorted(unknown)[0]!r}")
+    out = {k: data[k] for k in ("upper", "oldest", "at_oldest", "done") if k in data}
+    if data.get("limit") is not None:
+        out["limit"] = data["limit"]
+    if "max_page" in data:
+        out["cap_seen"] = data["max_page"]
+    out["v"] = _CURSOR_VERSION
+    return out
+
+
 class BackwardPager:
     """The paging state machine for one archive (one owner, optionally one peer).
 
-    Loop: while not ``done``, request ``before=next_before()`` with ``limit=next_limit()`` and
-    pass the answer (server order, oldest first) to :meth:`advance`, which returns the new
-    messages newest first.
+    Loop: while not ``done``, request ``before=next_before()`` with ``limit=next_limit()``
+    and pass the answer (server order, oldest first) to :meth:`advance`, which returns the
+    new messages newest first. When it ends with ``doubt`` set, say so to the user.
     """
 
     def __init__(self, state: CursorState) -> None:
         self.state = state
-        # Delivered records reporting `oldest` or `oldest + 1`, oldest first: lets us check
-        # the overlap by content as well as by position. Empty after a resume.
+        # Why the end could not be proven (the cap may be below page_size), or None.
+        self.doubt: str | None = None
+        # Delivered records reporting `oldest` or `oldest + 1`, oldest first: the overlap
+        # is checked against them by content. Empty after a resume.
         self._boundary: list[ArchivedMessage] = []
 
     @classmethod
@@ -139,16 +180,16 @@ class BackwardPager:
         cls, before: int | None, page_size: int | None, cursor: object | None
     ) -> BackwardPager:
         """A pager for ``before`` (seconds) and ``page_size``, or resuming from ``cursor``."""
+        limit = DEFAULT_PAGE_SIZE if page_size is None else page_size
         if cursor is not None:
             state = CursorState.from_json(cursor)
             if before is not None and before != state.upper:
                 raise InvalidArgumentError("before differs from the cursor's bound: give one")
-            if state.limit != page_size:
-                # Pages of another size: what we learnt of the server's page size is moot.
-                state.limit, state.max_page = page_size, 0
+            # What was learnt of the server's cap holds for any limit.
+            state.limit = limit
         else:
             # Nothing is archived at or before the epoch (and 3.x reads before=0 as "now").
-            state = CursorState(upper=before, limit=page_size, done=before == 0)
+            state = CursorState(upper=before, limit=limit, done=before == 0)
         return cls(state)
 
     @property
@@ -168,12 +209,17 @@ class BackwardPager:
         at_oldest = _count_head(consumed[::-1], oldest)
         if oldest == prior.oldest:
             at_oldest += prior.at_oldest
+        st = self.state
         partial = attrs.evolve(
             prior,
             oldest=oldest,
             at_oldest=at_oldest,
-            max_page=self.state.max_page,
-            probing=_NOT_PROBING,
+            cap_seen=st.cap_seen,
+            cap_exact=st.cap_exact,
+            # The rest of this page is still to come: new messages after a resume prove
+            # nothing about the cap.
+            short_page=None,
+            phase=NORMAL,
             done=False,
         )
         return partial.to_json()
@@ -186,21 +232,15 @@ class BackwardPager:
         st = self.state
         if st.oldest is None:
             return st.upper
-        if st.probing == _PROBE_AT:
+        if st.phase == BELOW:
             return st.oldest
-        if st.probing == _PROBE_BELOW:
-            return st.oldest - 1
         nxt = st.oldest + 1
         return nxt if st.upper is None else min(nxt, st.upper)
 
-    def next_limit(self) -> int | None:
-        """The ``limit`` of the next request; ``None``: the server's default."""
+    def next_limit(self) -> int:
+        """The ``limit`` of the next request."""
         st = self.state
-        if st.probing == _PROBE_AT:
-            # One more than we delivered at T: room for an undelivered one to show.
-            wanted = st.at_oldest + 1
-            return min(max(wanted, st.limit or 0), _PROBE_LIMIT_MAX)
-        return st.limit
+        return ESCAPE_LIMIT if st.phase == ESCAPE else st.limit
 
     def advance(
         self, page: Sequence[ArchivedMessage], applied_limit: int | None = None
@@ -209,38 +249,97 @@ class BackwardPager:
 
         ``applied_limit`` is for GraphQL's pager; REST reports no page size.
         """
-        if self.state.done:
-            raise RuntimeError("advance() after the pager finished")
-        before = self.next_before()
-        _check_page(page, before)
-        if self.state.probing:
-            self._after_probe(page)
-            return []
         st = self.state
+        if st.done:
+            raise RuntimeError("advance() after the pager finished")
+        before, limit = self.next_before(), self.next_limit()
+        _check_page(page, before)
         m = len(page)
-        known_page = st.max_page
-        st.max_page = max(st.max_page, m)
+        if st.cap_exact and m > st.cap_seen:
+            raise Inconsistent(f"a page of {m} although the server's cap is {st.cap_seen}")
+        st.cap_seen = max(st.cap_seen, m)
+        # Shorter than its limit and than an answer already seen: the whole selection.
+        not_full = m < min(limit, st.cap_seen)
+        if st.phase == BELOW:
+            self._after_probe(page, not_full)
+            return []
         overlap = 0
         if st.oldest is not None:
             above = _count_tail(page, st.oldest + 1)  # every one of them is delivered
             overlap = st.at_oldest + above
-            self._check_overlap(page, overlap, above)
+            self._check_overlap(page, overlap, above, not_full)
         fresh = m - overlap
-        if fresh <= 0:
-            if m < overlap and m < known_page:
-                raise Inconsistent("a short page lacks messages that were delivered before")
-            if m < known_page or st.oldest is None:
-                st.done = True  # not a full page: everything at or before `before` is here
-            elif st.oldest <= 0:
-                st.done = True  # nothing can be older than the epoch's first second
-            else:
-                st.probing = _PROBE_AT
-            return []
-        new = page[:fresh]
-        self._record(new)
-        if m < known_page:
-            st.done = True
-        return list(reversed(new))
+        if fresh > 0:
+            if st.short_page is not None:
+                self._learn_cap(st.short_page, m)
+            self._record(page[:fresh])
+            st.phase = NORMAL
+            st.short_page = m if m < limit else None
+            st.done = not_full
+            return list(reversed(page[:fresh]))
+        st.short_page = None
+        if not_full or st.oldest is None:
+            st.done = True  # the whole selection, and nothing in it is new
+        elif st.phase == NORMAL and m >= limit and limit < ESCAPE_LIMIT:
+            st.phase = ESCAPE  # a full page of page_size: try the largest limit
+        elif m >= st.limit or st.cap_exact:
+            # Full for certain (or at least page_size long): stuck at T + 1.
+            st.phase = NORMAL
+            raise StallDetected(
+                st.oldest,
+                st.at_oldest,
+                f"{m} messages already delivered sit within about 1.5 s of {st.oldest}, "
+                "a full page of the server's, so no second-granular `before` can step "
+                "past them",
+            )
+        else:
+            # Every answer so far was shorter than page_size: the cap may be below it.
+            self._probe_below()
+        return []
+
+    def _probe_below(self) -> None:
+        st = self.state
+        assert st.oldest is not None
+        if st.oldest <= 0 or (st.upper is not None and st.upper <= st.oldest):
+            self._end_in_doubt()  # no lower `before` exists that selects something else
+        else:
+            st.phase = BELOW
+
+    def _after_probe(self, page: Sequence[ArchivedMessage], not_full: bool) -> None:
+        """The answer at ``before = T``, asked when the cap may be below page_size."""
+        st = self.state
+        assert st.oldest is not None
+        st.phase = NORMAL
+        at_t = _count_tail(page, st.oldest)
+        if at_t < len(page) or at_t > st.at_oldest:
+            # Something undelivered exists, so the first page was capped: the cap is the
+            # answers' length, and a full page of them is stuck at T + 1.
+            st.cap_exact = True
+            raise StallDetected(
+                st.oldest,
+                st.at_oldest,
+                f"the server's pages hold {st.cap_seen} messages (fewer than page_size "
+                f"{st.limit}) and that many sit within about 1.5 s of {st.oldest}, so no "
+                "second-granular `before` can step past them",
+            )
+        self._end_in_doubt()
+
+    def _end_in_doubt(self) -> None:
+        st = self.state
+        st.done = True
+        self.doubt = (
+            f"every answer held at most {st.cap_seen} messages although page_size is "
+            f"{st.limit}; if that is the server's max_result_limit, messages archived "
+            f"within half a second after {st.oldest} may be missing (with a page_size no "
+            "larger than the server's limit, history() raises PaginationError instead)"
+        )
+
+    def _learn_cap(self, short: int, m: int) -> None:
+        """New messages right after a short answer: that answer was the server's cap."""
+        st = self.state
+        if m > short or st.cap_seen > short:
+            raise Inconsistent("pages of different lengths contradict the server's cap")
+        st.cap_exact = True
 
     def _record(self, new: Sequence[ArchivedMessage]) -> None:
         st = self.state
@@ -258,10 +357,17 @@ class BackwardPager:
         self._boundary = [*new[:head], *(r for r in self._boundary if r.timestamp <= upto)]
         st.oldest, st.at_oldest = oldest, at_oldest
 
-    def _check_overlap(self, page: Sequence[ArchivedMessage], overlap: int, above: int) -> None:
+    def _check_overlap(
+        self, page: Sequence[ArchivedMessage], overlap: int, above: int, not_full: bool
+    ) -> None:
         st = self.state
-        assert st.oldest is not None
         m = len(page)
+        if m < overlap and not_full:
+            raise Inconsistent("a short page lacks messages that were delivered before")
+        if above == m:
+            # Only delivered messages reporting `oldest + 1`: how many more of them the
+            # selection holds is unknown, so their place in `_boundary` is too.
+            return
         start = max(m - overlap, 0)
         # The overlap is `at_oldest` records reporting `oldest`, then `above` reporting +1.
         for i in range(start, m - above):
@@ -275,32 +381,6 @@ class BackwardPager:
             if list(page[start:]) != expected:
                 raise Inconsistent("the overlap with the previous page differs in content")
 
-    def _after_probe(self, page: Sequence[ArchivedMessage]) -> None:
-        st = self.state
-        assert st.oldest is not None
-        if st.probing == _PROBE_BELOW:
-            # Anything at or before T - 1 s is older than every delivered message.
-            st.probing = _NOT_PROBING
-            if page:
-                raise StallDetected(st.oldest, st.at_oldest)
-            st.done = True
-            return
-        st.probing = _NOT_PROBING
-        if page and page[0].timestamp < st.oldest or len(page) > st.at_oldest:
-            raise StallDetected(st.oldest, st.at_oldest)  # undelivered messages showed up
-        if self._boundary and list(page) != self._boundary[: len(page)]:
-            raise StallDetected(st.oldest, st.at_oldest)
-        if len(page) < st.max_page or not page:
-            # Not a full page (or nothing at or before T): every message at or before T
-            # is here and delivered, so nothing is older.
-            st.done = True
-        elif st.oldest <= 1:
-            st.done = True
-        else:
-            # As many delivered messages within [T - 0.5 s, T] as the largest page seen:
-            # the page may be full. Ask below them.
-            st.probing = _PROBE_BELOW
-
     def skip_stall(self) -> int:
         """Give up on the window at ``oldest``: continue strictly below it (``before = T - 1``).
 
@@ -311,7 +391,7 @@ class BackwardPager:
         assert st.oldest is not None
         stalled = st.oldest
         st.upper = stalled - 1
-        st.oldest, st.at_oldest, st.probing = None, 0, _NOT_PROBING
+        st.oldest, st.at_oldest, st.phase, st.short_page = None, 0, NORMAL, None
         st.done = st.upper <= 0  # before=0 would mean "no bound" on 3.x
         self._boundary = []
         return stalled

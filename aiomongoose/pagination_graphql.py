@@ -74,6 +74,7 @@ class GraphQLPager:
 
     def __init__(self, state: GraphQLCursor) -> None:
         self.state = state
+        self.doubt: str | None = None  # microsecond paging always knows where it ends
 
     @classmethod
     def start(

@@ -82,9 +82,10 @@ class Messages:
         ``async for message in client.messages.history(owner): ...`` pages backwards with
         ``before`` and yields each archived message exactly once; memory is one page. See
         :class:`~aiomongoose.history.History` for ``pages()``, ``cursor`` and resuming with
-        ``cursor=``. ``page_size=None`` uses the server's default page. Raises
-        :class:`~aiomongoose.errors.PaginationError` where more than a page of messages
-        sits within ~1.5 s (REST), unless ``on_stall="skip"``.
+        ``cursor=``. ``page_size=None`` asks for 50 (REST; MongooseIM 6.x's default cap)
+        or the server's default (GraphQL). Raises
+        :class:`~aiomongoose.errors.PaginationError` where a page of messages sits within
+        ~1.5 s and cannot be stepped past (REST), unless ``on_stall="skip"``.
         """
         _check_jids(owner, with_)
         before_seconds(before)
