@@ -119,7 +119,8 @@ async def test_both_backends_yield_the_same_history(dense):
 
 
 async def test_small_pages_stall_on_the_dense_archive_with_a_clear_error(dense):
-    # REST only: 20 messages share each reported second, more than a page of 10.
+    # REST only: 20 messages share each reported second, more than the server's cap of 10.
+    dense.max_result_limit = 10
     async with AdminClient(dense.url) as client:
         history = client.messages.history(ALICE, page_size=10)
         got = []
@@ -130,8 +131,76 @@ async def test_small_pages_stall_on_the_dense_archive_with_a_clear_error(dense):
     assert (err.owner, err.with_) == (ALICE, None)
     assert err.timestamp == 1_700_000_500  # the newest second: the first page is stuck
     assert ALICE in str(err) and "1700000500" in str(err)
-    assert history.requests == 3  # first page, the page with nothing new, one probe
+    # first page, the page with nothing new, the same with the largest limit (capped)
+    assert history.requests == 3
+    assert [r.query.get("limit") for r in dense.requests[-3:]] == ["10", "10", "500"]
     assert_yields("rest", got, archive_newest_first(dense, ALICE)[:10])
+
+
+async def test_small_pages_step_past_dense_seconds_with_a_larger_limit(dense):
+    # Pages of 10 cannot step past 20 messages a second, but the server's cap of 50 can:
+    # whenever a page brings nothing new, one request with limit=500 (capped at 50) does.
+    want = archive_newest_first(dense, ALICE)
+    async with AdminClient(dense.url) as client:
+        history = client.messages.history(ALICE, page_size=10)
+        got = [m async for m in history]
+    assert_yields("rest", got, want)
+    assert history.stalls == 0
+    limits = [r.query.get("limit") for r in dense.requests]
+    assert set(limits) == {"10", "500"}
+    assert history.requests == len(limits) < 2 * len(want) // (50 - 31) + 3
+
+
+@pytest.mark.parametrize("page_size", [40, 50, 10, None])
+async def test_a_burst_in_one_reported_second_raises_instead_of_ending(page_size):
+    # Issue reproduction: 80 messages between T+0.100 s and T+0.2975 s, all reported as T,
+    # nothing older, cap 50. It used to end after the first page with no word.
+    async with FakeMongooseIM(max_result_limit=50) as server:
+        server.add_user(ALICE)
+        for i in range(80):
+            server.add_message(RABBIT, ALICE, at_us=BASE_US + 100_000 + i * 2_500, body=str(i))
+        async with AdminClient(server.url) as client:
+            history = client.messages.history(ALICE, page_size=page_size)
+            got = []
+            with pytest.raises(PaginationError) as info:
+                async for message in history:
+                    got.append(message)
+        assert info.value.timestamp == 1_700_000_000
+        assert len(got) == 50  # what the cap of 50 reaches, then a clear error
+        assert_yields("rest", got, archive_newest_first(server, ALICE)[:50])
+
+
+@pytest.mark.parametrize("page_size", [2, 3, 4])
+async def test_two_messages_at_one_instant_on_three_days_page_through(page_size):
+    # Issue reproduction: page_size=2 used to raise a false PaginationError here.
+    async with FakeMongooseIM(max_result_limit=50) as server:
+        server.add_user(ALICE)
+        for day in range(3):
+            for k in range(2):
+                at_us = BASE_US + day * 86_400 * US + 250_000
+                server.add_message(RABBIT, ALICE, at_us=at_us, body=f"{day}.{k}")
+        async with AdminClient(server.url) as client:
+            history = client.messages.history(ALICE, page_size=page_size)
+            got = [m async for m in history]
+        assert_yields("rest", got, archive_newest_first(server, ALICE))
+        assert history.stalls == 0
+
+
+async def test_a_doubtful_end_is_logged_with_owner_peer_and_timestamp(caplog):
+    # The undecidable case: the server caps pages at 10, below the default page size of
+    # 50, and its whole archive with this peer is one burst inside (T, T + 0.5 s).
+    async with FakeMongooseIM(max_result_limit=10) as server:
+        server.add_user(ALICE)
+        for i in range(30):
+            server.add_message(RABBIT, ALICE, at_us=BASE_US + 1 + i * 1_000, body=str(i))
+        async with AdminClient(server.url) as client:
+            with caplog.at_level(logging.WARNING, logger="aiomongoose"):
+                got = [m async for m in client.messages.history(ALICE, RABBIT)]
+        assert_yields("rest", got, archive_newest_first(server, ALICE)[:10])
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "aiomongoose"]
+    assert line.startswith(f"history of {ALICE} with {RABBIT} ended without proof")
+    assert "at most 10 messages although page_size is 50" in line
+    assert "1700000000" in line
 
 
 async def test_small_pages_page_through_the_dense_archive_on_graphql(dense):
@@ -157,6 +226,7 @@ async def test_small_pages_page_through_a_sparse_archive(api):
 
 async def test_on_stall_skip_warns_and_continues_below(dense, caplog):
     # REST only (GraphQL does not stall here: see the test above and the one below).
+    dense.max_result_limit = 10
     async with AdminClient(dense.url) as client:
         with caplog.at_level(logging.WARNING, logger="aiomongoose"):
             history = client.messages.history(ALICE, page_size=10, on_stall="skip")
