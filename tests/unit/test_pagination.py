@@ -356,6 +356,7 @@ def test_a_cursor_taken_after_any_page_or_message_resumes_exactly(entries, cap, 
     # Stop after some pages, then perhaps hand out only part of the next page.
     pager = BackwardPager.start(None, page_size, None)
     out: list[ArchivedMessage] = []
+    saved = pager.state.to_json()
     for _ in range(data.draw(st.integers(0, 12))):
         if pager.done:
             break
