@@ -18,8 +18,8 @@ from .errors import (
     TransportError,
     UnauthorizedError,
 )
-from .history import History
 from .models import ArchivedMessage, GraphQLArchivedMessage, Message, MessageList
+from .paging import History
 from .retry import RetryPolicy
 
 __version__ = "0.1.0"

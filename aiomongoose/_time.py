@@ -1,10 +1,18 @@
-"""Unix microseconds <-> aware UTC datetimes, exactly (no float in between)."""
+"""Unix microseconds <-> aware UTC datetimes and RFC 3339 text, exactly (no float between)."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
-__all__ = ["from_microseconds", "to_microseconds"]
+__all__ = [
+    "format_datetime_us",
+    "from_microseconds",
+    "parse_datetime_us",
+    "rounded_seconds",
+    "to_microseconds",
+]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _US = timedelta(microseconds=1)
@@ -18,3 +26,40 @@ def to_microseconds(moment: datetime) -> int:
 def from_microseconds(time_us: int) -> datetime:
     """Unix microseconds as an aware UTC datetime."""
     return EPOCH + time_us * _US
+
+
+def rounded_seconds(time_us: int) -> int:
+    """Seconds rounded half up, as the REST API reports an archived message's time
+    (docs/server-behaviour.md, "REST: timestamps, before and limit")."""
+    return (time_us + 500_000) // 1_000_000
+
+
+def format_datetime_us(time_us: int) -> str:
+    """Microseconds since the epoch as RFC 3339 with six fraction digits and ``Z``."""
+    return from_microseconds(time_us).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# RFC 3339 date-time; parsed by hand because datetime.fromisoformat (3.10) only takes
+# fractions of 3 or 6 digits.
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
+    r"(?:([Zz])|([+-])(\d{2}):(\d{2}))",
+    re.ASCII,
+)
+
+
+def parse_datetime_us(text: Any) -> int:
+    """An RFC 3339 date-time (with offset) as microseconds since the epoch."""
+    if type(text) is not str:
+        raise TypeError(f"expected a date-time string, got {type(text).__name__}")
+    match = _RFC3339.fullmatch(text)
+    if match is None:
+        raise ValueError(f"not an RFC 3339 date-time with an offset: {text[:40]!r}")
+    year, month, day, hour, minute, second = (int(g) for g in match.group(1, 2, 3, 4, 5, 6))
+    fraction, zulu, sign, off_h, off_m = match.group(7, 8, 9, 10, 11)
+    offset = timedelta(0) if zulu else timedelta(hours=int(off_h), minutes=int(off_m))
+    if sign == "-":
+        offset = -offset
+    value = datetime(year, month, day, hour, minute, second, tzinfo=timezone(offset))
+    micros = int((fraction or "")[:6].ljust(6, "0"))  # beyond microseconds: truncated
+    return to_microseconds(value) + micros

@@ -10,13 +10,13 @@ from typing import Any, Literal
 import aiohttp
 from yarl import URL
 
-from ._http import Transport
+from ._api import APIS, Api
+from ._transport import Transport
 from ._validate import as_timeout
-from .backends import APIS, BackendSlot
-from .errors import InvalidArgumentError, MongooseIMError
-from .resources.messages import Messages
-from .resources.users import Users
+from .errors import InvalidArgumentError
+from .messages import Messages
 from .retry import RetryPolicy
+from .users import Users
 
 __all__ = ["AdminClient", "DEFAULT_RETRY", "DEFAULT_TIMEOUT"]
 
@@ -132,7 +132,7 @@ class AdminClient:
             ssl=ssl,
             retry=retry,
         )
-        self._backend = BackendSlot(self._transport, api)
+        self._api = Api(self._transport, api)
 
     @property
     def base_url(self) -> str:
@@ -161,36 +161,31 @@ class AdminClient:
     @property
     def api(self) -> str:
         """The API spoken: "rest" or "graphql" ("auto" until :meth:`detect_api` ran)."""
-        if self._backend.api != "auto":
-            return self._backend.api
-        try:
-            return self._backend.current().name
-        except MongooseIMError:
-            return "auto"
+        return self._api.known or "auto"
 
     async def detect_api(self) -> str:
         """With ``api="auto"``, probe the server once (``POST {base_url}/graphql``) and pick
         GraphQL if it answers, REST otherwise; return the API chosen. A 5xx answer or a
         connection failure raises, and the next call probes again. ``async with`` calls it;
         awaited methods call it on first use. Free when ``api`` is fixed."""
-        return (await self._backend.get()).name
+        return await self._api.resolve()
 
     @cached_property
     def messages(self) -> Messages:
         """One-to-one messages: send, read recent messages, page through the archive."""
-        return Messages(self._backend)
+        return Messages(self._transport, self._api)
 
     @cached_property
     def users(self) -> Users:
         """Users of a domain."""
-        return Users(self._backend)
+        return Users(self._transport, self._api)
 
     async def close(self) -> None:
         """Close the session if this client created it. Idempotent."""
         await self._transport.close()
 
     async def __aenter__(self) -> AdminClient:
-        if self._backend.api == "auto":
+        if self._api.known is None:
             try:
                 await self.detect_api()
             except BaseException:

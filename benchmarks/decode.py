@@ -6,7 +6,7 @@
   ``cattrs.Converter().structure(data, list[ArchivedMessage])`` (coerces, does not check).
 * ``per-record-hooks``: aiomongoose's strict converter applied record by record, the path
   before the per-page fast path (kept in the library to report errors).
-* ``aiomongoose``: ``aiomongoose._converter.parse_archive``, the function every page goes
+* ``aiomongoose``: ``aiomongoose._codec.parse_archive``, the function every page goes
   through: JSON text to a ``MessageList`` of ``ArchivedMessage`` with strict type checks.
 """
 
@@ -36,7 +36,7 @@ class DecodeConfig:
 def decoders() -> dict[str, Callable[[bytes], Any]]:
     import cattrs
 
-    from aiomongoose._converter import CONVERTER, parse_archive
+    from aiomongoose._codec import CONVERTER, parse_archive
     from aiomongoose.models import ArchivedMessage, MessageList
 
     found: dict[str, Callable[[bytes], Any]] = {BASELINE: json.loads}
@@ -54,7 +54,7 @@ def decoders() -> dict[str, Callable[[bytes], Any]]:
         return default_hook(json.loads(body), list[ArchivedMessage])
 
     strict_hook = CONVERTER.get_structure_hook(ArchivedMessage)
-    from aiomongoose._converter import loads
+    from aiomongoose._codec import loads
 
     def per_record_hooks(body: bytes) -> Any:
         data = loads(body)

@@ -18,8 +18,8 @@ from ..errors import (
     ProtocolError,
     TransportError,
 )
-from ..history import History
 from ..jid import validate_jid
+from ..paging import History
 from ._checkpoint import OwnerState
 from ._format import LineEncoder
 from ._options import ExportOptions, ExportProgress, ExportSummary

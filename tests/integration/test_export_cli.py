@@ -86,7 +86,8 @@ async def test_csv_to_stdout_with_filter_and_before(server) -> None:
     assert stdout.decode() == (
         f"owner,with,sender,timestamp,message_id,body\r\n{BOB},{ALICE},{ALICE},{S0},m1,one\r\n"
     )
-    assert server.requests[0].query == {"before": str(S0 + 1)}  # 22:13:21Z
+    # 22:13:21Z, and the default page size of 50
+    assert server.requests[0].query == {"before": str(S0 + 1), "limit": "50"}
 
 
 async def test_chronological(server, tmp_path: Path) -> None:

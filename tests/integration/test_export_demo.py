@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from aiomongoose.cli import main
-from aiomongoose.export._demo import Verification, verify_export
+from aiomongoose.cli.demo import Verification, verify_export
 from aiomongoose.testing import FakeMongooseIM, generate_archive
 
 pytestmark = pytest.mark.timeout(30)

@@ -1,8 +1,9 @@
 """What the GraphQL backend puts on the wire, and which API a client speaks.
 
-The documents are the constants of ``aiomongoose._graphql``, sent unchanged; every value
-travels in ``variables`` (never interpolated into the query text). The fake server's
-request log (``server.requests``) shows each request as it arrived.
+The documents are the constants of ``aiomongoose.messages.graphql`` and
+``aiomongoose.users.graphql``, sent unchanged; every value travels in ``variables`` (never
+interpolated into the query text). The fake server's request log (``server.requests``)
+shows each request as it arrived.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from aiomongoose import AdminClient, Message, MongooseIMError, ServerError
-from aiomongoose._graphql import LAST_MESSAGES, LIST_USERS, SEND_MESSAGE
+from aiomongoose import AdminClient, Message, ServerError
+from aiomongoose.messages.graphql import LAST_MESSAGES, SEND_MESSAGE
 from aiomongoose.testing import FakeMongooseIM
+from aiomongoose.users.graphql import LIST_USERS
 
 ALICE = "alice@wonderland.lit"
 RABBIT = "rabbit@wonderland.lit"
@@ -173,18 +175,32 @@ async def test_auto_probes_once_and_picks_the_api(version, chosen):
         assert len(server.requests) == 2
 
 
-async def test_auto_probes_on_the_first_call_and_history_needs_the_probe(server):
+async def test_auto_probes_on_the_first_call_and_history_needs_no_probe(server):
     async with AdminClient(server.url, api="auto") as entered:
         assert entered.api == "graphql"
     client = AdminClient(server.url, api="auto")
     try:
-        with pytest.raises(MongooseIMError, match="has not probed"):
-            client.messages.history(ALICE)
         assert await client.users.list("wonderland.lit") == [ALICE, RABBIT]
         assert client.api == "graphql"
-        assert [m async for m in client.messages.history(ALICE)] == []
     finally:
         await client.close()
+    # history() before any probe: its first page resolves the API.
+    async with FakeMongooseIM(version="3.7") as rest_only:  # no GraphQL: 404
+        rest_only.add_user(ALICE)
+        rest_only.add_message(RABBIT, ALICE, at_us=1_700_000_000_000_000, body="hi")
+        client = AdminClient(rest_only.url, api="auto")
+        try:
+            history = client.messages.history(ALICE)
+            assert client.api == "auto" and history.cursor is None and not rest_only.requests
+            assert [m.body async for m in history] == ["hi"]
+            assert client.api == "rest"
+            assert [r.path for r in rest_only.requests][:2] == [
+                "/api/graphql",
+                "/api/messages/alice%40wonderland.lit",
+            ]
+            assert history.cursor is not None and "api" not in history.cursor
+        finally:
+            await client.close()
 
 
 async def test_auto_does_not_settle_on_rest_when_the_probe_fails(server):

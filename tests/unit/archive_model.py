@@ -11,7 +11,8 @@ from __future__ import annotations
 from bisect import bisect_right
 
 from aiomongoose.models import ArchivedMessage
-from aiomongoose.pagination import BackwardPager, StallDetected
+from aiomongoose.paging.seconds import BackwardPager
+from aiomongoose.paging.signals import StallDetected
 
 US = 1_000_000
 

@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # `benchmarks/` is not installed: it lives beside the package
     sys.path.insert(0, str(ROOT))
 
-from aiomongoose._converter import parse_archive  # noqa: E402
-from aiomongoose.pagination import BackwardPager, CursorState  # noqa: E402
+from aiomongoose._codec import parse_archive  # noqa: E402
+from aiomongoose.paging.seconds import BackwardPager, CursorState  # noqa: E402
 from benchmarks import data as bench_data  # noqa: E402
 from benchmarks.decode import DecodeConfig, run_decode  # noqa: E402
 from benchmarks.report import format_table, with_ratios  # noqa: E402

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aiomongoose._converter import CONVERTER, _build, _columns, parse_archive
+from aiomongoose._codec import CONVERTER, _build, _columns, parse_archive
 from aiomongoose.errors import ProtocolError
 from aiomongoose.models import ArchivedMessage, MessageList
 

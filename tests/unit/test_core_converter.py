@@ -1,4 +1,4 @@
-"""The strict JSON <-> model converter (aiomongoose._converter)."""
+"""The strict JSON <-> model converter (aiomongoose._codec)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import aiomongoose._converter as converter_module
-from aiomongoose._converter import encode_message, make_converter, parse_archive, parse_json
+import aiomongoose._codec as converter_module
+from aiomongoose._codec import encode_message, make_converter, parse_archive, parse_json
 from aiomongoose.errors import ProtocolError
 from aiomongoose.models import ArchivedMessage, Message, MessageList
 
@@ -342,10 +342,10 @@ def test_valid_records_round_trip(records):
 
 @pytest.fixture
 def stdlib_converter(monkeypatch):
-    """A private copy of aiomongoose._converter loaded while orjson cannot be imported."""
+    """A private copy of aiomongoose._codec loaded while orjson cannot be imported."""
     monkeypatch.setitem(sys.modules, "orjson", None)
     spec = importlib.util.spec_from_file_location(
-        "aiomongoose._converter_stdlib_copy", converter_module.__file__
+        "aiomongoose._codec_stdlib_copy", converter_module.__file__
     )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

@@ -53,8 +53,8 @@ def test_every_name_is_importable():
 
 def test_names_come_from_their_modules():
     from aiomongoose.client import AdminClient
-    from aiomongoose.history import History
     from aiomongoose.models import ArchivedMessage, Message, MessageList
+    from aiomongoose.paging import History
     from aiomongoose.retry import RetryPolicy
 
     assert aiomongoose.AdminClient is AdminClient

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import io
 
+from aiomongoose.cli.progress import ProgressDisplay, format_summary
 from aiomongoose.export import ExportProgress, ExportSummary, OwnerFailure
-from aiomongoose.export._progress import ProgressDisplay, format_summary
 
 
 class Clock:

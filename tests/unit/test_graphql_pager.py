@@ -29,8 +29,9 @@ from hypothesis import strategies as st
 
 from aiomongoose.errors import InvalidArgumentError
 from aiomongoose.models import ArchivedMessage, GraphQLArchivedMessage, MessageList
-from aiomongoose.pagination import CursorState, Inconsistent, StallDetected
-from aiomongoose.pagination_graphql import GraphQLCursor, GraphQLPager
+from aiomongoose.paging.microseconds import GraphQLCursor, GraphQLPager
+from aiomongoose.paging.seconds import CursorState
+from aiomongoose.paging.signals import Inconsistent, StallDetected
 
 US = 1_000_000
 BASE = 1_700_000_000 * US

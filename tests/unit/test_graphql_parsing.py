@@ -17,15 +17,9 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from aiomongoose import _graphql as gql
-from aiomongoose._graphql import (
-    check,
-    format_datetime_us,
-    parse_datetime_us,
-    parse_last_messages,
-    parse_sent_id,
-)
+from aiomongoose._graphql import check
 from aiomongoose._stanza import StanzaError, id_and_body
+from aiomongoose._time import format_datetime_us, parse_datetime_us
 from aiomongoose.errors import (
     ApiError,
     BadRequestError,
@@ -35,7 +29,11 @@ from aiomongoose.errors import (
     ServerError,
     UnauthorizedError,
 )
+from aiomongoose.messages.graphql import LAST_MESSAGES, SEND_MESSAGE
+from aiomongoose.messages.graphql import parse_recent as parse_last_messages
+from aiomongoose.messages.graphql import parse_send as parse_sent_id
 from aiomongoose.models import GraphQLArchivedMessage, MessageList
+from aiomongoose.users.graphql import LIST_USERS
 
 URL = "http://localhost:5551/api/graphql"
 T = 1_714_644_672  # 2024-05-02T10:11:12Z
@@ -61,9 +59,9 @@ def error_body(code: str | None, message: str = "boom", **extensions: Any) -> di
 # -- documents ---------------------------------------------------------------------------
 
 DOCUMENTS = {
-    "SEND_MESSAGE": (gql.SEND_MESSAGE, {"from", "to", "body"}),
-    "LAST_MESSAGES": (gql.LAST_MESSAGES, {"caller", "with", "limit", "before"}),
-    "LIST_USERS": (gql.LIST_USERS, {"domain"}),
+    "SEND_MESSAGE": (SEND_MESSAGE, {"from", "to", "body"}),
+    "LAST_MESSAGES": (LAST_MESSAGES, {"caller", "with", "limit", "before"}),
+    "LIST_USERS": (LIST_USERS, {"domain"}),
 }
 
 
@@ -90,16 +88,16 @@ def test_documents_are_constants_with_variables_only(name):
 
 
 def test_documents_name_the_operations_and_fields():
-    assert gql.SEND_MESSAGE.startswith("mutation ")
-    assert "sendMessage(" in gql.SEND_MESSAGE and "{ id }" in gql.SEND_MESSAGE
-    assert gql.LAST_MESSAGES.startswith("query ")
-    assert re.search(r"\$limit: PosInt\b", gql.LAST_MESSAGES)
-    assert re.search(r"\$before: DateTime\b", gql.LAST_MESSAGES)
-    assert re.search(r"\$caller: JID!", gql.LAST_MESSAGES)
-    assert re.search(r"\$with: JID\b(?!!)", gql.LAST_MESSAGES)  # optional
+    assert SEND_MESSAGE.startswith("mutation ")
+    assert "sendMessage(" in SEND_MESSAGE and "{ id }" in SEND_MESSAGE
+    assert LAST_MESSAGES.startswith("query ")
+    assert re.search(r"\$limit: PosInt\b", LAST_MESSAGES)
+    assert re.search(r"\$before: DateTime\b", LAST_MESSAGES)
+    assert re.search(r"\$caller: JID!", LAST_MESSAGES)
+    assert re.search(r"\$with: JID\b(?!!)", LAST_MESSAGES)  # optional
     for field in ("sender", "timestamp", "stanza_id", "stanza", "limit"):
-        assert re.search(rf"\b{field}\b", gql.LAST_MESSAGES.partition("{")[2])
-    assert gql.LIST_USERS.startswith("query ") and "listUsers(" in gql.LIST_USERS
+        assert re.search(rf"\b{field}\b", LAST_MESSAGES.partition("{")[2])
+    assert LIST_USERS.startswith("query ") and "listUsers(" in LIST_USERS
 
 
 # -- date-times --------------------------------------------------------------------------

@@ -25,13 +25,8 @@ from hypothesis import strategies as st
 
 from aiomongoose.errors import InvalidArgumentError
 from aiomongoose.models import ArchivedMessage
-from aiomongoose.pagination import (
-    DEFAULT_PAGE_SIZE,
-    BackwardPager,
-    CursorState,
-    Inconsistent,
-    StallDetected,
-)
+from aiomongoose.paging.seconds import DEFAULT_PAGE_SIZE, BackwardPager, CursorState
+from aiomongoose.paging.signals import Inconsistent, StallDetected
 
 T = 1_700_000_000
 BASE = T * US

@@ -1,27 +1,45 @@
-"""The one cattrs converter: JSON bytes <-> models, with strict type checks.
+"""The one cattrs converter: JSON bytes <-> models, cursors and checkpoints, strictly.
 
 cattrs' default hooks coerce (``str(None)``, ``int(True)``, a dict iterated as a list), which
 would turn a malformed answer into plausible-looking data. The hooks here accept exactly the
-JSON types the API promises and turn every failure into :class:`ProtocolError`.
+JSON types the API promises; this module is the one place that says what a valid record is
+(REST's four fields, GraphQL's stanza records), and every failure to parse an answer
+becomes :class:`ProtocolError`. :func:`structure_strict` builds our own saved state
+(history cursors, export checkpoints) with the same hooks and no unknown keys.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from itertools import repeat
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from ._stanza import StanzaError, id_and_body
+from ._time import parse_datetime_us, rounded_seconds
 from .errors import ProtocolError
-from .models import ArchivedMessage, Message, MessageList
+from .models import ArchivedMessage, GraphQLArchivedMessage, Message, MessageList
 
-__all__ = ["dumps", "encode_message", "loads", "make_converter", "parse_archive", "parse_json"]
+__all__ = [
+    "dumps",
+    "encode_message",
+    "loads",
+    "make_converter",
+    "parse_archive",
+    "parse_graphql_records",
+    "parse_json",
+    "STRUCTURE_ERRORS",
+    "structure_strict",
+]
+
+T = TypeVar("T")
 
 # The server writes Erlang's `undefined` atom as this string when a stanza has no <body>.
 UNDEFINED_BODY = "undefined"
@@ -80,6 +98,18 @@ def _strict_int(value: Any, _: Any) -> int:
     return value
 
 
+def _strict_bool(value: Any, _: Any) -> bool:
+    if type(value) is not bool:
+        raise TypeError(f"expected true or false, got {type(value).__name__}")
+    return value
+
+
+def _strict_str_list(value: Any, _: Any) -> list[str]:
+    if type(value) is not list or not all(type(item) is str for item in value):
+        raise TypeError("expected a list of strings")
+    return list(value)
+
+
 def _archived_body(value: Any, _: Any) -> str | None:
     if value is None or value == UNDEFINED_BODY:
         return None
@@ -88,11 +118,35 @@ def _archived_body(value: Any, _: Any) -> str | None:
     return value
 
 
+def _graphql_record(item: Any, _: Any) -> GraphQLArchivedMessage:
+    """A ``getLastMessages`` record: the stanza's XML carries REST's id and body."""
+    sender, stanza_id, stanza = item["sender"], item["stanza_id"], item["stanza"]
+    if not (type(sender) is str and type(stanza_id) is str and type(stanza) is str):
+        raise TypeError("sender, stanza_id and stanza must be strings")
+    time_us = parse_datetime_us(item["timestamp"])
+    try:
+        message_id, body = id_and_body(stanza)
+    except StanzaError as exc:
+        raise ValueError(str(exc)) from None
+    return GraphQLArchivedMessage(
+        sender,
+        rounded_seconds(time_us),  # as REST reports it
+        message_id,
+        body,
+        stanza_id=stanza_id,
+        stanza=stanza,
+        timestamp_us=time_us,
+    )
+
+
 def make_converter() -> cattrs.Converter:
     """A converter with strict primitive hooks and generated functions for the models."""
     conv = cattrs.Converter(detailed_validation=False, forbid_extra_keys=False)
     conv.register_structure_hook(str, _strict_str)
     conv.register_structure_hook(int, _strict_int)
+    conv.register_structure_hook(bool, _strict_bool)
+    conv.register_structure_hook_func(lambda t: t == list[str], _strict_str_list)
+    conv.register_structure_hook(GraphQLArchivedMessage, _graphql_record)
     conv.register_structure_hook(
         ArchivedMessage,
         make_dict_structure_fn(ArchivedMessage, conv, body=override(struct_hook=_archived_body)),
@@ -207,6 +261,47 @@ def parse_archive(body: bytes, status: int | None = 200) -> MessageList:
         raise ProtocolError(
             f"malformed message record ({type(exc).__name__}: {exc})", status=status, body=body
         ) from exc
+
+
+def parse_graphql_records(items: Any, status: int, body: bytes) -> MessageList:
+    """A GraphQL list of archived stanzas as a :class:`MessageList` (server order)."""
+    if type(items) is not list:
+        raise ProtocolError("expected a list of archived stanzas", status=status, body=body)
+    try:
+        return MessageList([_graphql_record(item, None) for item in items])
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
+        raise ProtocolError(
+            f"malformed GraphQL message record ({type(exc).__name__}: {exc})",
+            status=status,
+            body=body,
+        ) from exc
+
+
+#: What :func:`structure_strict` raises for malformed input.
+STRUCTURE_ERRORS: tuple[type[Exception], ...] = (
+    TypeError,
+    ValueError,
+    KeyError,
+    cattrs.BaseValidationError,
+    cattrs.ForbiddenExtraKeysError,
+)
+
+
+@functools.cache
+def _strict_structure_fn(cls: type[Any]) -> Callable[[Any, Any], Any]:
+    return make_dict_structure_fn(cls, CONVERTER, _cattrs_forbid_extra_keys=True)
+
+
+def structure_strict(data: Any, cls: type[T]) -> T:
+    """Build ``cls`` (an attrs class) from a JSON object with the strict hooks: no unknown
+    key, no missing required key, no value of the wrong JSON type; the class's own
+    validators run too. Raises ``TypeError``, ``ValueError``, ``KeyError`` or cattrs'
+    ``ForbiddenExtraKeysError``; callers say what was malformed."""
+    if not isinstance(data, Mapping):
+        raise TypeError(f"expected a JSON object, got {type(data).__name__}")
+    hook = _strict_structure_fn(cls)  # type: ignore[arg-type]  # classes are hashable
+    result: T = hook(data, cls)
+    return result
 
 
 def encode_message(message: Message) -> bytes:

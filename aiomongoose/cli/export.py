@@ -9,10 +9,15 @@ import attrs
 
 from ..client import AdminClient, Auth
 from ..errors import MongooseIMError
-from ._checkpoint import checkpoint_path, load_checkpoint
-from ._engine import export_archives
-from ._options import CheckpointError, ExportOptions, ExportProgress, ExportSummary
-from ._progress import Mode, ProgressDisplay, format_summary
+from ..export import (
+    CheckpointError,
+    ExportOptions,
+    ExportProgress,
+    ExportSummary,
+    checkpointed_owners,
+    export_archives,
+)
+from .progress import Mode, ProgressDisplay, format_summary
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "ExportJob", "run_export"]
 
@@ -51,10 +56,9 @@ async def _owners(job: ExportJob, client: AdminClient) -> list[str]:
     if job.domain is None:
         return list(job.owners)
     if job.output is not None and job.options.resume:
-        checkpoint = load_checkpoint(checkpoint_path(job.output))
-        if checkpoint is not None:
+        owners = checkpointed_owners(job.output)
+        if owners is not None:
             # Resume the same users, even if the domain gained or lost some meanwhile.
-            owners = list(checkpoint.owners)
             suffix = "@" + job.domain.lower()
             if not all(owner.lower().endswith(suffix) for owner in owners):
                 raise CheckpointError(

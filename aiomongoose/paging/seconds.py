@@ -6,7 +6,7 @@ microsecond times, reports seconds rounded half up (a record reported as ``T`` h
 ``[T - 0.5 s, T + 0.5 s)``), selects ``time <= before * 10**6`` and answers the newest
 ``min(limit, cap)`` matches, oldest first, where ``cap`` is its ``max_result_limit``.
 
-The reasoning, step by step (``docs`` of the same in the README, "Paging backwards"):
+The reasoning, step by step (docs/server-behaviour.md, "REST: paging backwards"):
 
 * What has been delivered is always a *suffix* of the archive's order; every message not yet
   delivered is older and reports at most ``T``, the oldest delivered second.
@@ -40,16 +40,12 @@ from typing import Any
 
 import attrs
 
-from .errors import InvalidArgumentError
-from .models import ArchivedMessage
+from .._codec import STRUCTURE_ERRORS, structure_strict
+from ..errors import InvalidArgumentError
+from ..models import ArchivedMessage
+from .signals import Inconsistent, StallDetected
 
-__all__ = [
-    "DEFAULT_PAGE_SIZE",
-    "BackwardPager",
-    "CursorState",
-    "Inconsistent",
-    "StallDetected",
-]
+__all__ = ["DEFAULT_PAGE_SIZE", "BackwardPager", "CursorState"]
 
 # MongooseIM 6.x's default max_result_limit: the page size the pager asks for by default.
 DEFAULT_PAGE_SIZE = 50
@@ -58,52 +54,37 @@ ESCAPE_LIMIT = 500
 
 _CURSOR_VERSION = 2
 NORMAL, ESCAPE, BELOW = 0, 1, 2  # what the next request is (see the module's docstring)
-_CURSOR_SCHEMA = {
-    "upper": "int?",
-    "oldest": "int?",
-    "at_oldest": "int",
-    "limit": "pos",
-    "cap_seen": "int",
-    "cap_exact": "bool",
-    "short_page": "int?",
-    "phase": "phase",
-    "done": "bool",
-}
+
+_count = attrs.validators.and_(attrs.validators.instance_of(int), attrs.validators.ge(0))
+_optional_count = attrs.validators.optional(_count)
 
 
-class StallDetected(Exception):
-    """A page's worth of messages sits within ~1.5 s of ``timestamp``: nothing steps past."""
-
-    def __init__(
-        self,
-        timestamp: int,
-        delivered_at_timestamp: int,
-        reason: str = "more messages than one page sit within about 1.5 s, so no "
-        "second-granular `before` can step past them",
-    ) -> None:
-        self.timestamp = timestamp
-        self.delivered_at_timestamp = delivered_at_timestamp
-        self.reason = reason
-        super().__init__(timestamp, delivered_at_timestamp)
-
-
-class Inconsistent(Exception):
-    """A page contradicts the server's rules or earlier pages (e.g. the archive changed)."""
-
-
-@attrs.define
+# Validators run when a cursor is built (from JSON included), not on the pager's updates.
+@attrs.define(on_setattr=attrs.setters.NO_OP)
 class CursorState:
     """Everything needed to resume paging; JSON-serialisable through :meth:`to_json`."""
 
-    upper: int | None = None  # the caller's inclusive bound in seconds (None: no bound)
-    oldest: int | None = None  # reported second of the oldest delivered message
-    at_oldest: int = 0  # how many delivered messages report `oldest`
-    limit: int = DEFAULT_PAGE_SIZE  # page_size: the `limit` of ordinary requests
-    cap_seen: int = 0  # the longest answer seen: the server's cap is at least this
-    cap_exact: bool = False  # the cap is proven to be exactly `cap_seen`
-    short_page: int | None = None  # length of the last answer if shorter than its limit
-    phase: int = NORMAL
+    upper: int | None = attrs.field(default=None, validator=_optional_count)
+    # reported second of the oldest delivered message, and how many delivered report it
+    oldest: int | None = attrs.field(default=None, validator=_optional_count)
+    at_oldest: int = attrs.field(default=0, validator=_count)
+    # page_size: the `limit` of ordinary requests
+    limit: int = attrs.field(default=DEFAULT_PAGE_SIZE, validator=attrs.validators.ge(1))
+    # the longest answer seen: the server's cap is at least this; proven exact or not
+    cap_seen: int = attrs.field(default=0, validator=_count)
+    cap_exact: bool = False
+    # the length of the last answer if it was shorter than its limit
+    short_page: int | None = attrs.field(default=None, validator=_optional_count)
+    phase: int = attrs.field(
+        default=NORMAL, validator=attrs.validators.in_((NORMAL, ESCAPE, BELOW))
+    )
     done: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if (self.oldest is None) != (self.at_oldest == 0) or (
+            self.phase != NORMAL and self.oldest is None
+        ):
+            raise ValueError("oldest, at_oldest and phase do not fit together")
 
     def to_json(self) -> dict[str, Any]:
         data = attrs.asdict(self)
@@ -118,30 +99,11 @@ class CursorState:
             data = _from_version_1(data)
         elif data["v"] != _CURSOR_VERSION:
             raise InvalidArgumentError("a history cursor from another version of aiomongoose")
-        kwargs: dict[str, Any] = {}
-        for name, value in data.items():
-            if name == "v":
-                continue
-            kind = _CURSOR_SCHEMA.get(name)
-            if kind is None:
-                raise InvalidArgumentError(f"unknown history cursor key {name!r}")
-            if kind == "bool":
-                ok = type(value) is bool
-            elif kind == "phase":
-                ok = type(value) is int and value in (NORMAL, ESCAPE, BELOW)
-            elif kind == "pos":
-                ok = type(value) is int and value > 0
-            else:
-                ok = (type(value) is int and value >= 0) or (kind == "int?" and value is None)
-            if not ok:
-                raise InvalidArgumentError(f"history cursor key {name!r} has a bad value")
-            kwargs[name] = value
-        state = cls(**kwargs)
-        if (state.oldest is None) != (state.at_oldest == 0) or (
-            state.phase != NORMAL and state.oldest is None
-        ):
-            raise InvalidArgumentError("history cursor is inconsistent")
-        return state
+        fields = {k: v for k, v in data.items() if k != "v"}
+        try:
+            return structure_strict(fields, cls)
+        except STRUCTURE_ERRORS as exc:
+            raise InvalidArgumentError(f"bad history cursor: {exc}") from None
 
 
 def _from_version_1(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -17,11 +17,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import BinaryIO, NoReturn, TextIO
 
-from .errors import InvalidArgumentError, InvalidJIDError
-from .export._command import EXIT_USAGE, ExportJob, run_export
-from .export._demo import run_demo
-from .export._options import ExportOptions
-from .jid import validate_domain, validate_jid
+from ..errors import InvalidArgumentError, InvalidJIDError
+from ..export import ExportOptions
+from ..jid import validate_domain, validate_jid
+from .demo import run_demo
+from .export import EXIT_USAGE, ExportJob, run_export
 
 __all__ = ["main"]
 

@@ -1,10 +1,11 @@
 """Paging backwards through a GraphQL archive: microsecond ``before`` and unique stanza ids.
 
-Pure logic, no I/O (the REST counterpart is :mod:`aiomongoose.pagination`). GraphQL reports
-microsecond times and every record carries the archive's unique ``stanza_id``, so (shared
-GraphQL note, "Paging backwards"): continue with ``before`` = the oldest delivered time
-(inclusive), drop the records whose ``stanza_id`` was delivered at that very microsecond,
-and stop at a page shorter than the ``limit`` the server reports having applied.
+Pure logic, no I/O (the REST counterpart is :mod:`aiomongoose.paging.seconds`). GraphQL
+reports microsecond times and every record carries the archive's unique ``stanza_id``, so
+(docs/server-behaviour.md, "GraphQL: paging backwards"): continue with ``before`` = the
+oldest delivered time (inclusive), drop the records whose ``stanza_id`` was delivered at
+that very microsecond, and stop at a page shorter than the ``limit`` the server reports
+having applied.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from typing import Any
 
 import attrs
 
-from .errors import InvalidArgumentError
-from .models import ArchivedMessage
-from .pagination import Inconsistent, StallDetected
+from .._codec import STRUCTURE_ERRORS, structure_strict
+from ..errors import InvalidArgumentError
+from ..models import ArchivedMessage
+from .signals import Inconsistent, StallDetected
 
 __all__ = ["GraphQLCursor", "GraphQLPager"]
 
@@ -27,15 +29,26 @@ _LAST_US = 253_402_300_799_999_999  # 9999-12-31T23:59:59.999999Z: RFC 3339's la
 _DEFAULT_LIMIT = 50
 
 
-@attrs.define
+_time_us = attrs.validators.optional(
+    attrs.validators.and_(attrs.validators.ge(0), attrs.validators.le(_LAST_US))
+)
+
+
+@attrs.define(on_setattr=attrs.setters.NO_OP)
 class GraphQLCursor:
     """Resumable state; JSON-serialisable through :meth:`to_json`."""
 
-    upper_us: int | None = None  # the caller's inclusive bound (None: no bound)
-    oldest_us: int | None = None  # time of the oldest delivered message
+    upper_us: int | None = attrs.field(default=None, validator=_time_us)  # None: no bound
+    oldest_us: int | None = attrs.field(default=None, validator=_time_us)  # oldest delivered
     seen: list[str] = attrs.Factory(list)  # stanza ids delivered at exactly `oldest_us`
-    limit: int | None = None
+    limit: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.ge(0))
+    )
     done: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if (self.oldest_us is None) != (not self.seen):
+            raise ValueError("oldest_us and seen do not fit together")
 
     def to_json(self) -> dict[str, Any]:
         data = attrs.asdict(self)
@@ -51,22 +64,11 @@ class GraphQLCursor:
             or data.get("api") != _API
         ):
             raise InvalidArgumentError("not a GraphQL history cursor")
-        kwargs = {k: v for k, v in data.items() if k not in ("v", "api")}
+        fields = {k: v for k, v in data.items() if k not in ("v", "api")}
         try:
-            state = cls(**kwargs)
-        except TypeError as exc:
+            return structure_strict(fields, cls)
+        except STRUCTURE_ERRORS as exc:
             raise InvalidArgumentError(f"bad GraphQL history cursor: {exc}") from None
-        ints = (state.upper_us, state.oldest_us, state.limit)
-        if (
-            not all(v is None or (type(v) is int and v >= 0) for v in ints)
-            or any(t is not None and t > _LAST_US for t in (state.upper_us, state.oldest_us))
-            or type(state.done) is not bool
-            or not isinstance(state.seen, list)
-            or not all(type(s) is str for s in state.seen)
-            or (state.oldest_us is None) != (not state.seen)
-        ):
-            raise InvalidArgumentError("bad GraphQL history cursor")
-        return state
 
 
 class GraphQLPager:

@@ -1,7 +1,8 @@
 """The one-to-one messages API group: send, recent, history.
 
-The methods validate their arguments (before any request) and leave the wire format to
-the client's backend: REST ``/messages`` or the GraphQL ``stanza`` category.
+The methods validate their arguments (before any request), then build the request with
+:mod:`.rest` (``/messages``) or :mod:`.graphql` (the ``stanza`` category), whichever the
+client speaks, and parse the answer with the same module.
 """
 
 from __future__ import annotations
@@ -11,12 +12,20 @@ from typing import Any, Literal
 
 import aiohttp
 
-from .._validate import as_timeout, before_seconds, non_negative_int, positive_int
-from ..backends import BackendSlot
+from .._api import Api
+from .._transport import Transport
+from .._validate import (
+    as_timeout,
+    before_microseconds,
+    before_seconds,
+    non_negative_int,
+    positive_int,
+)
 from ..errors import InvalidArgumentError
-from ..history import History
 from ..jid import validate_jid
 from ..models import Message, MessageList
+from ..paging import ArchiveKey, History, archive_opener
+from . import graphql, rest
 
 __all__ = ["Messages"]
 
@@ -24,8 +33,9 @@ __all__ = ["Messages"]
 class Messages:
     """Calls of the one-to-one messages group. Reach it as ``client.messages``."""
 
-    def __init__(self, backend: BackendSlot) -> None:
-        self._backend = backend
+    def __init__(self, transport: Transport, api: Api) -> None:
+        self._transport = transport
+        self._api = api
 
     async def send(
         self, message: Message, *, timeout: aiohttp.ClientTimeout | float | None = None
@@ -40,7 +50,11 @@ class Messages:
         if not isinstance(message, Message):
             raise InvalidArgumentError(f"send() takes a Message, not {type(message).__name__}")
         call_timeout = as_timeout(timeout)
-        return await (await self._backend.get()).send(message, call_timeout)
+        if await self._api.resolve() == "rest":
+            await self._transport.rest(rest.send(message), call_timeout)
+            return None  # 204 with an empty body: REST reports no id
+        data, status, body = await self._transport.graphql(graphql.send(message), call_timeout)
+        return graphql.parse_send(data, status, body)
 
     async def recent(
         self,
@@ -63,8 +77,14 @@ class Messages:
         before_seconds(before)
         checked_limit = None if limit is None else non_negative_int(limit, "limit")
         call_timeout = as_timeout(timeout)
-        backend = await self._backend.get()
-        return await backend.recent(owner, with_, before, checked_limit, call_timeout)
+        if await self._api.resolve() == "rest":
+            return await self._rest_page(
+                owner, with_, before_seconds(before), checked_limit, call_timeout
+            )
+        page, _ = await self._graphql_page(
+            owner, with_, before_microseconds(before), checked_limit, call_timeout
+        )
+        return page
 
     def history(
         self,
@@ -94,10 +114,47 @@ class Messages:
         if on_stall not in ("raise", "skip"):
             raise InvalidArgumentError("on_stall must be 'raise' or 'skip'")
         call_timeout = as_timeout(timeout)
-        fetch, pager = self._backend.current().history_parts(
-            owner, with_, before, page_size, cursor, call_timeout
+
+        async def rest_read(before_s: int | None, limit: int | None) -> MessageList:
+            return await self._rest_page(owner, with_, before_s, limit, call_timeout)
+
+        async def graphql_read(
+            before_us: int | None, limit: int | None
+        ) -> tuple[MessageList, int | None]:
+            return await self._graphql_page(owner, with_, before_us, limit, call_timeout)
+
+        opener = archive_opener(
+            rest_read, graphql_read, before=before, page_size=page_size, cursor=cursor
         )
-        return History(fetch, pager, owner=owner, with_=with_, on_stall=on_stall)
+        key = ArchiveKey(owner, with_)
+        return History(opener, self._api, key=key, on_stall=on_stall, cursor=cursor)
+
+    async def _rest_page(
+        self,
+        owner: str,
+        with_: str | None,
+        before_s: int | None,
+        limit: int | None,
+        timeout: aiohttp.ClientTimeout | None,
+    ) -> MessageList:
+        status, body = await self._transport.rest(
+            rest.recent(owner, with_, before_s, limit), timeout
+        )
+        return rest.parse_recent(status, body)
+
+    async def _graphql_page(
+        self,
+        owner: str,
+        with_: str | None,
+        before_us: int | None,
+        limit: int | None,
+        timeout: aiohttp.ClientTimeout | None,
+    ) -> tuple[MessageList, int | None]:
+        if limit == 0:  # PosInt: the server rejects 0; REST answers an empty page
+            return MessageList(), 0
+        call = graphql.recent(owner, with_, before_us, limit)
+        data, status, body = await self._transport.graphql(call, timeout)
+        return graphql.parse_recent(data, status, body)
 
 
 def _check_jids(owner: str, with_: str | None) -> None:

@@ -1,9 +1,11 @@
-"""The thin transport: owns the aiohttp session, builds URLs, maps failures to our errors.
+"""The one transport: owns the aiohttp session, builds URLs, retries, maps failures to errors.
 
-Resources call :meth:`Transport.request` with path *segments*; each segment is quoted with
-``safe=""`` so a JID's ``/`` travels as ``%2F`` (yarl's ``/`` operator would keep it as a
-path separator, and the server would read the resource as the next segment). The retry
-loop lives here too; what is retried is decided in :mod:`aiomongoose.retry`.
+The groups hand it a :class:`~aiomongoose._wire.RestCall` (:meth:`Transport.rest`) or a
+:class:`~aiomongoose._wire.GraphQLCall` (:meth:`Transport.graphql`). Path *segments* are
+quoted with ``safe=""`` so a JID's ``/`` travels as ``%2F`` (yarl's ``/`` operator would
+keep it as a path separator, and the server would read the resource as the next segment).
+What is retried is decided in :mod:`aiomongoose.retry`; GraphQL's error envelope is read
+by :mod:`aiomongoose._graphql`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ import aiohttp
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
+from . import _graphql
+from ._codec import dumps
+from ._wire import GraphQLCall, RestCall
 from .errors import ClientClosedError, TransportError, error_for
 from .retry import RetryPolicy, retry_after_seconds, retryable_failure, retryable_status
 
@@ -29,6 +34,7 @@ __all__ = ["Transport"]
 log = logging.getLogger("aiomongoose")
 
 JSON_HEADERS = {"Content-Type": "application/json"}
+_GRAPHQL = ("graphql",)
 
 
 class Transport:
@@ -59,6 +65,7 @@ class Transport:
         self._max_connections = max_connections
         self._ssl = ssl
         self._semaphore: asyncio.Semaphore | None = None
+        self._graphql_url: str | None = None
         #: The retry policy (None: every request is tried once).
         self.retry = retry
         #: Retries made so far: tries beyond the first, over all requests.
@@ -94,6 +101,37 @@ class Transport:
         if self._semaphore is None:
             self._semaphore = asyncio.Semaphore(self._max_connections)
         return self._semaphore
+
+    async def rest(
+        self, call: RestCall, timeout: aiohttp.ClientTimeout | None
+    ) -> tuple[int, bytes]:
+        """Send a REST call; ``(status, body)`` of its 2xx answer (else an ``ApiError``)."""
+        return await self.request(
+            call.method, call.segments, params=call.params, body=call.body, timeout=timeout
+        )
+
+    async def graphql(
+        self, call: GraphQLCall, timeout: aiohttp.ClientTimeout | None
+    ) -> tuple[dict[str, Any], int, bytes]:
+        """Send a GraphQL operation; its ``data`` object, with the status and raw body (for
+        ``ProtocolError``). Any answer that carries ``errors`` raises, whatever its status."""
+        payload = {
+            "query": call.document,
+            "variables": call.variables,
+            "operationName": call.operation,
+        }
+        status, body = await self.request(
+            "POST",
+            _GRAPHQL,
+            body=dumps(payload),
+            timeout=timeout,
+            idempotent=call.reads,  # a query only reads: retried like a GET
+            raise_for_status=False,
+        )
+        if self._graphql_url is None:
+            self._graphql_url = str(self.url(_GRAPHQL))  # named in errors
+        data = _graphql.check(status, body, method="POST", url=self._graphql_url)
+        return data, status, body
 
     async def request(
         self,

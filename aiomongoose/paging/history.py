@@ -1,9 +1,10 @@
 """``History``: the async iterator returned by ``client.messages.history()``.
 
-A thin loop around :class:`~aiomongoose.pagination.BackwardPager`: fetch the page the pager
-asks for, hand it over, yield what it says is new. Each response is read whole before
-anything is yielded, so breaking out, cancelling or closing the client mid-iteration leaves
-no request or response open.
+A thin loop around a pager (:mod:`.seconds` for REST, :mod:`.microseconds` for GraphQL):
+fetch the page the pager asks for, hand it over, yield what it says is new. It pages any
+archive an :class:`ArchiveKey` names. Each response is read whole before anything is
+yielded, so breaking out, cancelling or closing the client mid-iteration leaves no request
+or response open.
 """
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, Literal, Protocol
 
-from .errors import PaginationError
-from .models import ArchivedMessage, MessageList
-from .pagination import Inconsistent, StallDetected
+import attrs
 
-__all__ = ["History"]
+from .._api import Api, Wire
+from ..errors import PaginationError
+from ..models import ArchivedMessage, MessageList
+from .signals import Inconsistent, StallDetected
+
+__all__ = ["ArchiveKey", "Fetch", "History", "Opener", "Pager"]
 
 log = logging.getLogger("aiomongoose")
 
@@ -56,6 +60,21 @@ class Pager(Protocol):
     def skip_note(self) -> str: ...
 
 
+# A pager and the fetch it pages with, for the wire format given: built once it is known.
+Opener = Callable[[Wire], tuple[Fetch, Pager]]
+
+
+@attrs.frozen
+class ArchiveKey:
+    """Which archive a :class:`History` pages: ``owner``'s, optionally with one peer."""
+
+    owner: str
+    with_: str | None = None
+
+    def describe(self) -> str:
+        return self.owner if self.with_ is None else f"{self.owner} with {self.with_}"
+
+
 class History:
     """Messages of one archive, newest first, fetched a page at a time.
 
@@ -70,24 +89,33 @@ class History:
 
     def __init__(
         self,
-        fetch: Fetch,
-        pager: Pager,
+        opener: Opener,
+        api: Api,
         *,
-        owner: str,
-        with_: str | None,
+        key: ArchiveKey,
         on_stall: Literal["raise", "skip"],
+        cursor: dict[str, Any] | None = None,
     ) -> None:
-        self._fetch = fetch
-        self._pager = pager
-        self._owner = owner
-        self._with = with_
+        self._opener = opener
+        self._api = api
+        self.key = key
         self._on_stall = on_stall
-        self._before_page = pager.snapshot()
+        self._given_cursor = cursor
+        self._fetch: Fetch | None = None
+        self._pager: Pager | None = None
+        if api.known is not None:
+            self._open(api.known)  # a bad cursor or argument raises here, before any request
         self._buffer: list[ArchivedMessage] = []  # newest first
         self._pos = 0
         self.requests = 0
         self.pages_fetched = 0
         self.stalls = 0
+
+    def _open(self, wire: Wire) -> Pager:
+        self._fetch, pager = self._opener(wire)
+        self._pager = pager
+        self._before_page = pager.snapshot()
+        return pager
 
     def __aiter__(self) -> History:
         return self
@@ -98,7 +126,7 @@ class History:
             self._pos = pos + 1
             return self._buffer[pos]
         while self._pos >= len(self._buffer):
-            if self._pager.done:
+            if self._pager is not None and self._pager.done:
                 self._buffer, self._pos = [], 0
                 raise StopAsyncIteration
             await self._load_page()
@@ -111,26 +139,41 @@ class History:
         return _Pages(self)
 
     @property
-    def cursor(self) -> dict[str, Any]:
-        """The position after the last message handed out, as a JSON-serialisable dict."""
+    def done(self) -> bool:
+        """True once the archive is exhausted (what was fetched may still be handed out)."""
+        return self._pager is not None and self._pager.done
+
+    @property
+    def cursor(self) -> dict[str, Any] | None:
+        """The position after the last message handed out, as a JSON-serialisable dict.
+
+        ``None`` (start from the beginning) only while ``api="auto"`` has not yet probed
+        the server and no ``cursor=`` was given.
+        """
+        pager = self._pager
+        if pager is None:
+            return self._given_cursor
         if self._pos >= len(self._buffer):
-            state: dict[str, Any] = self._pager.state.to_json()
+            state: dict[str, Any] = pager.state.to_json()
             return state
-        result: dict[str, Any] = self._pager.cursor_after(
-            self._before_page, self._buffer[: self._pos]
-        )
+        result: dict[str, Any] = pager.cursor_after(self._before_page, self._buffer[: self._pos])
         return result
 
     async def _load_page(self) -> None:
         """Fetch until a page brings something new or the pager is done."""
         self._buffer, self._pos = [], 0
-        while not self._buffer and not self._pager.done:
-            before = self._pager.next_before()
-            page, applied_limit = await self._fetch(before, self._pager.next_limit())
+        pager = self._pager
+        if pager is None:  # api="auto": the first page resolves the API
+            pager = self._open(await self._api.resolve())
+        fetch = self._fetch
+        assert fetch is not None
+        while not self._buffer and not pager.done:
+            before = pager.next_before()
+            page, applied_limit = await fetch(before, pager.next_limit())
             self.requests += 1
-            self._before_page = self._pager.snapshot()
+            self._before_page = pager.snapshot()
             try:
-                new = self._pager.advance(page, applied_limit)
+                new = pager.advance(page, applied_limit)
             except StallDetected as stall:
                 self.stalls += 1
                 if self._on_stall == "raise":
@@ -139,36 +182,35 @@ class History:
                         "continue below them with a warning",
                         stall.timestamp,
                     ) from None
-                self._skip(stall)
+                self._skip(pager, stall)
                 continue
             except Inconsistent as exc:
-                raise self._error(str(exc), self._pager.seconds_of(before)) from None
+                raise self._error(str(exc), pager.seconds_of(before)) from None
             if new:
                 self.pages_fetched += 1
             self._buffer = new
-        if self._pager.done and self._pager.doubt:
+        if pager.done and pager.doubt:
             log.warning(
-                "history of %s%s ended without proof that it is complete: %s",
-                self._owner,
-                f" with {self._with}" if self._with else "",
-                self._pager.doubt,
+                "history of %s ended without proof that it is complete: %s",
+                self.key.describe(),
+                pager.doubt,
             )
 
-    def _skip(self, stall: StallDetected) -> None:
-        stalled = self._pager.skip_stall()
+    def _skip(self, pager: Pager, stall: StallDetected) -> None:
+        stalled = pager.skip_stall()
         log.warning(
-            "history of %s%s: could not prove complete the window around timestamp %d "
+            "history of %s: could not prove complete the window around timestamp %d "
             "(%d messages delivered there); %s",
-            self._owner,
-            f" with {self._with}" if self._with else "",
+            self.key.describe(),
             stalled,
             stall.delivered_at_timestamp,
-            self._pager.skip_note(),
+            pager.skip_note(),
         )
-        self._before_page = self._pager.snapshot()
+        self._before_page = pager.snapshot()
 
     def _error(self, reason: str, timestamp: int) -> PaginationError:
-        return PaginationError(reason, owner=self._owner, with_=self._with, timestamp=timestamp)
+        key = self.key
+        return PaginationError(reason, owner=key.owner, with_=key.with_, timestamp=timestamp)
 
 
 class _Pages:
@@ -184,7 +226,7 @@ class _Pages:
         if history._pos < len(history._buffer):
             rest = history._buffer[history._pos :]
         else:
-            if history._pager.done:
+            if history.done:
                 raise StopAsyncIteration
             await history._load_page()
             rest = history._buffer

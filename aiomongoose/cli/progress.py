@@ -14,7 +14,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Literal, TextIO
 
-from ._options import ExportProgress, ExportSummary
+from ..export import ExportProgress, ExportSummary
 
 __all__ = ["Mode", "ProgressDisplay", "format_summary"]
 

@@ -18,7 +18,7 @@ from typing import Literal, TextIO
 
 import attrs
 
-from ._command import EXIT_FAILED, EXIT_OK, ExportJob, run_export
+from .export import EXIT_FAILED, EXIT_OK, ExportJob, run_export
 
 __all__ = ["Verification", "run_demo", "verify_export"]
 

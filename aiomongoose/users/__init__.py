@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import aiohttp
 
+from .._api import Api
+from .._transport import Transport
 from .._validate import as_timeout
-from ..backends import BackendSlot
 from ..jid import validate_domain
+from . import graphql, rest
 
 __all__ = ["Users"]
 
@@ -14,8 +16,9 @@ __all__ = ["Users"]
 class Users:
     """Calls of the admin API's users group. Reach it as ``client.users``."""
 
-    def __init__(self, backend: BackendSlot) -> None:
-        self._backend = backend
+    def __init__(self, transport: Transport, api: Api) -> None:
+        self._transport = transport
+        self._api = api
 
     async def list(
         self, domain: str, *, timeout: aiohttp.ClientTimeout | float | None = None
@@ -28,4 +31,10 @@ class Users:
         """
         validate_domain(domain)
         call_timeout = as_timeout(timeout)
-        return await (await self._backend.get()).list_users(domain, call_timeout)
+        if await self._api.resolve() == "rest":
+            call = rest.list_users(domain)
+            status, body = await self._transport.rest(call, call_timeout)
+            url = str(self._transport.url(call.segments))
+            return rest.parse_list_users(status, body, url=url)
+        data, status, body = await self._transport.graphql(graphql.list_users(domain), call_timeout)
+        return graphql.parse_list_users(data, status, body)
