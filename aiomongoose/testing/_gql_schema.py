@@ -1,130 +1,208 @@
-"""The part of MongooseIM's admin GraphQL schema that the fake serves.
+"""The part of MongooseIM's admin GraphQL schema that the fake serves, and its resolvers.
 
-From ``priv/graphql/schemas/admin/stanza.gql`` and ``global/stanza.gql``: ``stanza`` under
-the query and mutation roots, ``getLastMessages(caller: JID!, with: JID, limit: PosInt = 50,
-before: DateTime): StanzasPayload`` and ``sendMessage(from: JID!, to: JID!, body: String!):
-SendStanzaPayload``, their payload types, and graphql-erlang's ``@include``/``@skip``
-(argument ``if: Bool = false``). From ``admin/account.gql``: ``account`` under the query
-root with ``listUsers(domain: DomainName!): [String!]``. The other categories and
-operations of the real schema (``account`` mutations, ``countUsers``, ``sendStanza``, ...)
-are unknown fields here; subscriptions have no fields.
+Written from the server's schema files: ``stanza`` on the three roots and
+``account.listUsers``; ``muc``, ``muc_light`` and the other operations are not served
+(``unknown_field``). ``subscribeForMessages`` is there so that a subscription validates and
+is then refused by the HTTP endpoint, as the server refuses it. ``@include``/``@skip`` take
+graphql-erlang's ``if: Boolean = false``. The scalars coerce input as
+``mongoose_graphql_scalar:input/2`` does; a failure carries the Erlang reason.
+
+Resolver failures (:class:`ResolverError`) answer 200 with ``null`` for the field:
+``category_disabled`` (a category left out of ``allowed_categories``), ``deps_not_loaded``
+(MAM off and the caller's domain known: the ``@use`` check needs it), ``unknown_user``,
+``domain_not_found``, and ``resolver_crash`` for a ``body`` that is not a string
+(graphql-erlang's ``String`` takes any value; the resolver then crashes).
+``getLastMessages`` answers the newest ``min(limit, max_result_limit)`` messages at or
+before ``before``, oldest first; a full JID in ``with`` matches that resource only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from functools import partial
+from typing import Any
 
-import attrs
+from graphql import GraphQLObjectType, GraphQLResolveInfo, GraphQLScalarType, GraphQLSchema
+from graphql import build_schema as build_sdl
 
-from ._gql_ast import GType, ListOf, Named, NonNull
+from ._archive import StoredMessage
+from ._graphql import error_entry
+from ._jid import ParsedJID, domain_name_key, parse_jid
+from ._state import AppState
+from ._xmpp import format_rfc3339_us, parse_rfc3339_us
 
-__all__ = [
-    "DIRECTIVES",
-    "OBJECTS",
-    "ROOTS",
-    "ArgDef",
-    "FieldDef",
-    "accepts",
-    "base_name",
-    "format_type",
-]
+__all__ = ["CoercionFailed", "ResolverError", "build_schema", "coerce_variable"]
 
+_SDL = """
+schema { query: AdminQuery, mutation: AdminMutation, subscription: AdminSubscription }
+directive @include(if: Boolean = false) on FIELD | FRAGMENT_SPREAD | INLINE_FRAGMENT
+directive @skip(if: Boolean = false) on FIELD | FRAGMENT_SPREAD | INLINE_FRAGMENT
+"RFC 3339 with an offset; answers have six fraction digits and Z" scalar DateTime
+scalar JID scalar BareJID scalar FullJID scalar DomainName scalar PosInt scalar NonNegInt
+scalar Stanza scalar XmlElement
 
-@attrs.frozen
-class ArgDef:
-    """An argument: its type and default (already a coerced value)."""
-
-    type: GType
-    default: object = None
-
-
-@attrs.frozen
-class FieldDef:
-    """A field: its output type and arguments."""
-
-    type: GType
-    args: Mapping[str, ArgDef] = attrs.Factory(dict)
-
-
-def _named(name: str, *, required: bool = False) -> GType:
-    return NonNull(Named(name)) if required else Named(name)
-
-
-#: The object types of the fake's schema.
-OBJECTS: dict[str, dict[str, FieldDef]] = {
-    "AdminQuery": {
-        "account": FieldDef(Named("AccountAdminQuery")),
-        "stanza": FieldDef(Named("StanzaAdminQuery")),
-    },
-    "AdminMutation": {"stanza": FieldDef(Named("StanzaAdminMutation"))},
-    "AdminSubscription": {},
-    "AccountAdminQuery": {
-        "listUsers": FieldDef(
-            ListOf(NonNull(Named("String"))),
-            {"domain": ArgDef(_named("DomainName", required=True))},
-        )
-    },
-    "StanzaAdminQuery": {
-        "getLastMessages": FieldDef(
-            Named("StanzasPayload"),
-            {
-                "caller": ArgDef(_named("JID", required=True)),
-                "with": ArgDef(Named("JID")),
-                "limit": ArgDef(Named("PosInt"), 50),
-                "before": ArgDef(Named("DateTime")),
-            },
-        )
-    },
-    "StanzaAdminMutation": {
-        "sendMessage": FieldDef(
-            Named("SendStanzaPayload"),
-            {
-                "from": ArgDef(_named("JID", required=True)),
-                "to": ArgDef(_named("JID", required=True)),
-                "body": ArgDef(_named("String", required=True)),
-            },
-        )
-    },
-    "StanzasPayload": {
-        "stanzas": FieldDef(ListOf(Named("StanzaMap"))),
-        "limit": FieldDef(Named("Int")),
-    },
-    "StanzaMap": {
-        "sender": FieldDef(Named("JID")),
-        "timestamp": FieldDef(Named("DateTime")),
-        "stanza_id": FieldDef(Named("String")),
-        "stanza": FieldDef(Named("Stanza")),
-    },
-    "SendStanzaPayload": {"id": FieldDef(Named("ID"))},
+type AdminQuery { account: AccountAdminQuery, stanza: StanzaAdminQuery }
+type AdminMutation { stanza: StanzaAdminMutation }
+type AdminSubscription { stanza: StanzaAdminSubscription }
+type AccountAdminQuery { listUsers(domain: DomainName!%s): [String!] }
+type StanzaAdminQuery {
+  getLastMessages(caller: JID!, with: JID, limit: PosInt = 50, before: DateTime): StanzasPayload
 }
-#: The root object type of each operation kind.
-ROOTS = {"query": "AdminQuery", "mutation": "AdminMutation", "subscription": "AdminSubscription"}
-#: The directives a query may use, with their arguments.
-DIRECTIVES = {name: {"if": ArgDef(Named("Bool"), False)} for name in ("include", "skip")}
+type StanzaAdminMutation { sendMessage(from: JID!, to: JID!, body: String!): SendStanzaPayload }
+type StanzaAdminSubscription { subscribeForMessages(caller: JID!): StanzaMap }
+type StanzasPayload { stanzas: [StanzaMap], limit: Int }
+type StanzaMap { sender: JID, timestamp: DateTime, stanza_id: String, stanza: Stanza }
+type SendStanzaPayload { id: ID }
+"""
+_PAGED_LIST_USERS = ", limit: PosInt, index: NonNegInt = 0"  # 6.6 and later
 
 
-def format_type(gtype: GType) -> str:
-    """A type as graphql-erlang's ``format_ty`` writes it (``JID!``, ``{list, JID}``)."""
-    if isinstance(gtype, NonNull):
-        return format_type(gtype.of) + "!"
-    if isinstance(gtype, ListOf):
-        return "{list, " + format_type(gtype.of) + "}"
-    return gtype.name
+class CoercionFailed(Exception):
+    """The coercer rejected the value: ``reason`` is the Erlang term as ``~p`` prints it, or
+    ``None`` where the real coercer crashes (graphql-erlang: ``input_coerce_abort``)."""
+
+    def __init__(self, type_name: str, reason: str | None) -> None:
+        super().__init__(reason)
+        self.type_name, self.reason = type_name, reason
 
 
-def base_name(gtype: GType) -> str:
-    """The named type inside list and non-null wrappers."""
-    while not isinstance(gtype, Named):
-        gtype = gtype.of
-    return gtype.name
+def _coerce(type_name: str, value: object) -> object:
+    fail = partial(CoercionFailed, type_name)
+    if type_name.endswith("JID"):
+        if not isinstance(value, str):
+            raise fail(None)  # jid:from_binary has no clause for it
+        jid = parse_jid(value)
+        if jid is None or not jid.local:
+            raise fail("failed_to_parse_jid" if jid is None else "jid_without_local_part")
+        if type_name != "JID" and bool(jid.resource) != (type_name == "FullJID"):
+            raise fail("jid_with_resource" if jid.resource else "jid_without_resource")
+        return jid
+    if type_name == "DomainName":
+        domain = domain_name_key(value) if isinstance(value, str) else None
+        if domain is None:
+            raise fail("empty_domain_name" if value == "" else "failed_to_parse_domain_name")
+        return domain
+    if type_name == "DateTime":
+        micros = parse_rfc3339_us(value) if isinstance(value, str) else None
+        if micros is None:
+            raise fail("failed_to_parse_datetime")
+        return micros
+    if type_name in ("PosInt", "NonNegInt"):
+        low, kind = (1, "positive") if type_name == "PosInt" else (0, "non-negative")
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise fail(f'"Value is not a {kind} integer"')
+    return value
 
 
-def accepts(tau: GType, sigma: GType) -> bool:
-    """Whether a variable of type ``tau`` may fill a slot of type ``sigma`` (``sub_input``)."""
-    if isinstance(tau, NonNull):
-        return accepts(tau.of, sigma.of if isinstance(sigma, NonNull) else sigma)
-    if isinstance(sigma, NonNull):
-        return False
-    if isinstance(sigma, ListOf):
-        return accepts(tau.of if isinstance(tau, ListOf) else tau, sigma.of)
-    return isinstance(tau, Named) and isinstance(sigma, Named) and tau.name == sigma.name
+class Opaque(str):
+    """A non-string value of a ``String``/``ID`` variable, which graphql-erlang accepts and
+    graphql-core does not: it travels as a ``str`` that resolvers can tell apart."""
+
+
+def coerce_variable(type_name: str, value: object) -> object:
+    """A variable's value checked as graphql-erlang coerces it, in the form graphql-core takes
+    (its ``Boolean`` also takes "true" and "false"); raises like the scalars."""
+    if type_name in ("String", "ID") and not isinstance(value, str):
+        return Opaque(repr(value))
+    if type_name == "Boolean" and value in ("true", "false"):
+        return value == "true"
+    _coerce(type_name, value)
+    return value
+
+
+class ResolverError(Exception):
+    """A resolver's failure: the ``errors`` entry, without its path."""
+
+    def __init__(self, code: str, message: str, **extra: object) -> None:
+        super().__init__(message)
+        self.entry = error_entry(code, message, None, **extra)
+
+
+def deps_not_loaded(modules: list[str], *, before_6_3: bool) -> ResolverError:
+    """Up to 6.2 one wording and both lists; from 6.3 only the non-empty list."""
+    if before_6_3:
+        message = "Some of required modules or services are not loaded"
+        extra = {"not_loaded_modules": modules, "not_loaded_services": []}
+        return ResolverError("deps_not_loaded", message, **extra)
+    message = "Some of the required modules are not loaded"  # no services are checked here
+    return ResolverError("deps_not_loaded", message, not_loaded_modules=modules)
+
+
+def _known_user(state: AppState, jid: ParsedJID, **extra: object) -> None:
+    if not state.archive.has_domain(jid.domain_key):
+        raise ResolverError("unknown_user", "User's domain does not exist", **extra)
+    if not state.archive.has_user(jid.key):
+        raise ResolverError("unknown_user", "User does not exist", **extra)
+
+
+def _category(_root: object, info: GraphQLResolveInfo[AppState]) -> AppState:
+    if info.field_name in info.context.disabled_categories:
+        raise ResolverError("category_disabled", "Category disabled", category=info.field_name)
+    return info.context
+
+
+def _list_users(
+    state: AppState, _info: object, domain: str, limit: int | None = None, index: int = 0
+) -> list[str]:
+    users = state.archive.users_of(domain)
+    if users is None:
+        raise ResolverError("domain_not_found", "Domain does not exist", domain=domain)
+    return users[index : None if limit is None else index + limit]
+
+
+def _last_messages(state: AppState, _info: object, **args: Any) -> dict[str, object]:
+    caller: ParsedJID = args["caller"]
+    if state.archive.has_domain(caller.domain_key) and not state.mam_enabled:
+        raise deps_not_loaded(["mod_mam_pm"], before_6_3=state.profile.deps_not_loaded_before_6_3)
+    _known_user(state, caller, user=caller.text)
+    peer: ParsedJID | None = args.get("with")
+    limit = min(args["limit"], state.max_result_limit)
+    messages = state.archive.newest(
+        caller.key,
+        None if peer is None else peer.key,
+        args.get("before"),
+        limit,
+        with_resource=(peer.resource or None) if peer is not None else None,
+    )
+    return {"stanzas": messages, "limit": limit}
+
+
+def _send_message(state: AppState, _info: object, **args: Any) -> dict[str, object]:
+    sender, recipient, body = args["from"], args["to"], args["body"]
+    _known_user(state, sender, **{"from": sender.text})
+    if isinstance(body, Opaque):
+        raise ResolverError("resolver_crash", "Unexpected StanzaAdminMutation resolver crash")
+    stanza_id = state.new_message_id()
+    if state.mam_enabled:
+        time_us = state.clock.next_send_us()
+        state.archive.store(
+            sender, sender.text, recipient, recipient.text,
+            time_us=time_us, body=body, message_id=stanza_id,
+        )  # fmt: skip
+    return {"id": stanza_id}
+
+
+def _timestamp(message: StoredMessage, _info: object) -> str:
+    return format_rfc3339_us(message.time_us)
+
+
+_RESOLVERS: dict[str, dict[str, Any]] = {
+    "AdminQuery": {"account": _category, "stanza": _category},
+    "AdminMutation": {"stanza": _category},
+    "AccountAdminQuery": {"listUsers": _list_users},
+    "StanzaAdminQuery": {"getLastMessages": _last_messages},
+    "StanzaAdminMutation": {"sendMessage": _send_message},
+    "StanzaMap": {"timestamp": _timestamp},
+}
+
+
+def build_schema(paged_list_users: bool) -> GraphQLSchema:
+    """The fake's schema (``listUsers`` with ``limit`` and ``index`` or not), ready to run."""
+    schema = build_sdl(_SDL % (_PAGED_LIST_USERS if paged_list_users else ""))
+    for gtype in schema.type_map.values():
+        if isinstance(gtype, GraphQLScalarType) and gtype.ast_node is not None:
+            coerce = partial(_coerce, gtype.name)
+            gtype.parse_value = gtype.coerce_input_value = coerce  # type: ignore[method-assign]
+        for name, resolve in _RESOLVERS.get(gtype.name, {}).items():
+            assert isinstance(gtype, GraphQLObjectType)
+            gtype.fields[name].resolve = resolve
+    return schema

@@ -1,50 +1,48 @@
 """The GraphQL admin endpoint, ``/api/graphql``, as MongooseIM answers it, without any I/O.
 
 :meth:`GraphqlApi.handle` runs the steps of ``mongoose_graphql_cowboy_handler`` (a
-``cowboy_rest`` handler) in their order, then ``mongoose_graphql:execute``:
+``cowboy_rest`` handler) in their order:
 
 1. Host match (empty 400), known method (else empty 501), ``GET``/``POST`` only (else empty
    405 with ``allow: GET, POST``).
-2. Authorization (``check_auth_header``/``auth_admin``): Basic credentials that differ from
-   the configured ones, or any Basic credentials when none are configured, give 401
-   ``wrong_credentials``; a header Cowboy cannot parse (not Basic, Bearer or Digest, bad
-   base64, no colon) gives 401 ``request_error``. Both without ``path`` and without
-   Content-Type. No header (or Bearer) with configured credentials runs unauthorized:
-   401 ``no_permissions`` (path ``[operationName or "ROOT"]``) after the variables are coerced.
-   (MongooseIM checks only the operation it finds by ``operationName``; a named operation
-   sent without ``operationName`` appears to slip through there. The fake refuses it.)
+2. Authorization: Basic credentials other than the configured ones, or any when none are
+   configured, give 401 ``wrong_credentials``; a header Cowboy cannot parse (not Basic,
+   Bearer or Digest, bad base64, no colon) 401 ``request_error``; both without ``path`` or
+   Content-Type. No header (or Bearer) with configured credentials runs unauthorized: 401
+   ``no_permissions`` after the variables are coerced. (MongooseIM checks only the
+   operation named by ``operationName``, so a named operation sent without it appears to
+   slip through there; the fake refuses it.)
 3. ``Accept`` (``application/json`` or ``text/html``, else empty 406; unparsable: empty 400)
    and ``Accept-Charset`` (``utf-8``, else empty 406). Later answers carry
    ``content-type: application/json; charset=utf-8`` and ``vary: accept``.
-4. ``POST``: ``Content-Type`` exactly ``application/json`` (a parameter such as
-   ``charset=utf-8`` gives an empty 415); the body must be JSON (400 ``invalid_json_body``)
-   and an object (otherwise the handler crashes: empty 500). ``GET`` reads ``query``,
-   ``variables`` and ``operationName`` from the query string (queries and mutations alike,
-   as the real handler does); with ``Accept: text/html`` it serves a placeholder page.
+4. ``POST``: ``Content-Type`` exactly ``application/json`` (else an empty 415); a JSON body
+   (else 400 ``invalid_json_body``) that is an object (else the handler crashes: empty 500).
+   ``GET`` reads the query string (queries and mutations alike); with ``Accept: text/html``
+   it serves a placeholder page.
 5. ``variables`` (an object, a JSON string of one, or null; other JSON strings: 400
-   ``variables_invalid_json``; other values crash: 500), ``query`` (missing: 400
-   ``no_query_supplied``; not a string: 500 ``internal_server_error``), then parse, check,
-   coerce (:mod:`._gql_check`) and execute (:mod:`._gql_exec`): 200 with ``data`` and maybe
-   ``errors``.
+   ``variables_invalid_json``; other values: 500), ``query`` (missing: 400
+   ``no_query_supplied``; not a string: 500), then :mod:`._gql_engine` on graphql-core.
 
-JSON answers are compact with sorted keys, as jiffy encodes Erlang maps.
+JSON answers are compact with sorted keys, as jiffy encodes Erlang maps. graphql-core is
+imported on the first request that reaches step 5 (:func:`load_engine`): the REST fake runs
+without it, and such a request then gets a 500 naming the ``testing`` extra.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import importlib
 import json
 import re
 from collections.abc import Mapping, Sequence
+from types import ModuleType
+from typing import Any
 
 from ._api import Reply, host_matches
-from ._gql_check import RequestError, check_document, coerce_variables, error_entry
-from ._gql_exec import Executor
-from ._gql_syntax import GraphQLSyntaxError, parse_document
 from ._state import AppState
 
-__all__ = ["GraphqlApi"]
+__all__ = ["GraphQLUnavailableError", "GraphqlApi", "error_entry", "load_engine"]
 
 _KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _JSON = "application/json; charset=utf-8"
@@ -53,6 +51,33 @@ _HTML_PAGE = b"<!DOCTYPE html><title>GraphiQL</title><p>FakeMongooseIM: POST you
 _TOKEN68 = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 _MALFORMED_AUTH = "Malformed authorization header. Please consult the relevant specification"
 _MISSING = object()
+
+
+class GraphQLUnavailableError(ImportError):
+    """The fake's GraphQL side is used, but graphql-core (the ``testing`` extra) is missing."""
+
+
+def load_engine() -> ModuleType:
+    """The GraphQL engine (:mod:`._gql_engine`), imported on first use: it needs graphql-core."""
+    try:
+        return importlib.import_module("._gql_engine", __package__)
+    except ImportError as exc:
+        if (exc.name or "").partition(".")[0] != "graphql":
+            raise
+        raise GraphQLUnavailableError(
+            "FakeMongooseIM's GraphQL side needs graphql-core, which is not installed: "
+            "pip install 'aiomongoose[testing]'"
+        ) from exc
+
+
+def error_entry(
+    code: str, message: str, path: list[Any] | None, **extra: object
+) -> dict[str, object]:
+    """One ``errors`` entry: ``message``, ``extensions`` (``code`` and ``extra``), ``path``."""
+    entry: dict[str, object] = {"message": message, "extensions": {"code": code, **extra}}
+    if path is not None:
+        entry["path"] = path
+    return entry
 
 
 class _Answer(Exception):
@@ -218,20 +243,15 @@ class GraphqlApi:
             message = "GraphQL Internal Server Error"
             entry = error_entry("internal_server_error", message, None)
             return 500, _json_bytes({"errors": [entry]})
-        operation_name = params.get("operationName")
         try:
-            document = parse_document(document_text)
-            check_document(document)
-            operation, values = coerce_variables(document, operation_name, variables)
-        except GraphQLSyntaxError as exc:
-            return 400, _json_bytes({"errors": [error_entry(exc.code, str(exc), [])]})
-        except RequestError as exc:
-            return exc.status, _json_bytes({"errors": [exc.entry]})
-        if not authorized:
-            shown = "ROOT" if operation_name is None else str(operation_name)
-            message = f"Cannot execute query {shown} without permissions"
-            return 401, _json_bytes({"errors": [error_entry("no_permissions", message, [shown])]})
-        return 200, _json_bytes(Executor(self.state).run(operation, values))
+            engine = load_engine()
+        except GraphQLUnavailableError as exc:
+            entry = error_entry("internal_server_error", str(exc), None)
+            return 500, _json_bytes({"errors": [entry]})
+        status, answer = engine.run(
+            self.state, document_text, params.get("operationName"), variables, authorized
+        )
+        return status, _json_bytes(answer)
 
     @staticmethod
     def _variables(raw: object) -> Mapping[str, object]:

@@ -33,6 +33,11 @@ class ParsedJID:
         return f"{self.local}@{self.domain}" if self.local else self.domain
 
     @property
+    def text(self) -> str:
+        """The whole JID as written."""
+        return f"{self.bare}/{self.resource}" if self.resource else self.bare
+
+    @property
     def key(self) -> str:
         """The normalised bare JID that archives and users are keyed by."""
         return bare_key(self.local, self.domain)

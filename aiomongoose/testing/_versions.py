@@ -32,6 +32,11 @@ class Profile:
       character codes of "Domain does not exist" (6.5); 3.x answers ``[]``.
     - ``rest`` / ``graphql``: which API the version serves (REST under ``/api``, GraphQL at
       ``/api/graphql``); a version without REST answers its routes with an empty 404.
+    - ``paged_list_users``: GraphQL ``listUsers`` also takes ``limit`` and ``index`` (6.6).
+    - ``deps_not_loaded_before_6_3``: GraphQL ``deps_not_loaded`` in the 6.0-6.2 form ("Some
+      of required modules or services are not loaded", both lists); 6.3 and later say "Some
+      of the required modules are not loaded" and carry only the non-empty list. The
+      versions imitated here are all 6.3 or later.
     """
 
     version: str
@@ -44,6 +49,8 @@ class Profile:
     domain_error_as_codes: bool
     rest: bool = True
     graphql: bool = False
+    paged_list_users: bool = False
+    deps_not_loaded_before_6_3: bool = False
 
 
 _PROFILES = {
@@ -58,6 +65,7 @@ _PROFILES = {
         domain_error_as_codes=True,
         rest=False,
         graphql=True,
+        paged_list_users=True,
     ),
     "6.5": Profile(
         version="6.5",

@@ -22,6 +22,7 @@ from aiohttp import web
 from ._app import Handler
 from ._archive import StoredMessage
 from ._fault_api import FaultInjection
+from ._graphql import load_engine
 from ._jid import parse_or_raise
 from ._records import RecordedRequest
 from ._state import AppState
@@ -88,6 +89,8 @@ class FakeMongooseIM(FaultInjection):
         """Start serving (does nothing if already started)."""
         if self._runner is not None:
             return
+        if not self._state.profile.rest:
+            load_engine()  # a GraphQL-only version needs graphql-core: fail here, clearly
         self._state.closing = asyncio.Event()
         server = web.Server(Handler(self._state), access_log=None)
         runner = web.ServerRunner(server, shutdown_timeout=1.0)
@@ -140,7 +143,12 @@ class FakeMongooseIM(FaultInjection):
 
     @property
     def graphql_url(self) -> str:
-        """The GraphQL endpoint, ``http://127.0.0.1:PORT/api/graphql`` (after :meth:`start`)."""
+        """The GraphQL endpoint, ``http://127.0.0.1:PORT/api/graphql`` (after :meth:`start`).
+
+        The GraphQL side needs graphql-core (``pip install 'aiomongoose[testing]'``); without
+        it this raises ``ImportError``, as :meth:`start` does for version "6.6".
+        """
+        load_engine()
         return self.url + "/graphql"
 
     @property

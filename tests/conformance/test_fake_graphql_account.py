@@ -61,7 +61,7 @@ async def test_unknown_domain_is_a_200_with_domain_not_found(server: FakeMongoos
         ("tea party.lit", '<<"tea party.lit">>', "failed_to_parse_domain_name"),
         ("x" * 1024, '<<"' + "x" * 1024 + '">>', "failed_to_parse_domain_name"),
         (5, "5", "failed_to_parse_domain_name"),
-        (["wonderland.lit"], '[<<"wonderland.lit">>]', "failed_to_parse_domain_name"),
+        (["wonderland.lit"], '["wonderland.lit"]', "failed_to_parse_domain_name"),  # as JSON
     ],
 )
 async def test_domain_name_input_coercion(server, wire: Wire, value, shown, reason):

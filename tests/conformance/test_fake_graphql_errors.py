@@ -134,14 +134,14 @@ async def test_document_errors_are_400(server, wire: Wire, query, code, path):
 
 async def test_exact_messages_of_a_few_document_errors(server, wire: Wire):
     error = error_of(await gql(wire, "{ stanza { nope } }"), 400)
-    assert error["message"] == "The query refers to a field which is not known"
+    assert error["extensions"] == {"code": "unknown_field"}  # graphql-core's wording
     error = error_of(await gql(wire, "{ stanza { "), 400)
-    assert error["message"] == "Cannot parse line 1 because of syntax error before: "
+    assert error["message"].startswith("Cannot parse line 1 because of ")  # then graphql-core's
     query = "query Q($c: JID) { stanza { getLastMessages(caller: $c) { limit } } }"
     error = error_of(await gql(wire, query), 400)
     assert error["message"] == (
         "Type mismatch. The query document has a value/variable of type (JID) "
-        "but the schema expectes type (JID!)"
+        "but the schema expects type (JID!)"
     )
     error = error_of(await gql(wire, LAST, {"caller": ALICE}, operationName="Nope"), 400)
     assert error == {
@@ -207,12 +207,8 @@ async def test_mam_disabled_answers_deps_not_loaded(wire: Wire):
             "data": {"stanza": {"getLastMessages": None}},
             "errors": [
                 {
-                    "extensions": {
-                        "code": "deps_not_loaded",
-                        "not_loaded_modules": ["mod_mam_pm"],
-                        "not_loaded_services": [],
-                    },
-                    "message": "Some of required modules or services are not loaded",
+                    "extensions": {"code": "deps_not_loaded", "not_loaded_modules": ["mod_mam_pm"]},
+                    "message": "Some of the required modules are not loaded",
                     "path": ["stanza", "getLastMessages"],
                 }
             ],

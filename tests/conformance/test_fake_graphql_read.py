@@ -184,7 +184,7 @@ async def test_only_the_selected_fields_come_back(server, wire: Wire):
 
 async def test_include_and_skip_directives(server, wire: Wire):
     query = (
-        'query Q($full: Bool) { stanza { getLastMessages(caller: "alice@wonderland.lit") '
+        'query Q($full: Boolean) { stanza { getLastMessages(caller: "alice@wonderland.lit") '
         "{ limit @skip(if: true) stanzas @include(if: $full) { sender } } } }"
     )
     page = await gql(wire, query)

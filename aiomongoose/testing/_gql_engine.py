@@ -1,0 +1,291 @@
+"""One GraphQL request on graphql-core, with MongooseIM's answers (``mongoose_graphql``).
+
+The steps of ``prepare_request``, each with graphql-erlang's codes and paths:
+
+- Parse: 400 ``scanner_error`` / ``parser_error``, "Cannot scan|parse line N because of"
+  and graphql-core's reason; ``path`` ``[]``.
+- Validation: graphql-core's rules but two (graphql-erlang accepts unused variables and
+  fragments), plus graphql-erlang's refusal of a literal ``null`` argument. The first
+  failing rule in :data:`_CODES` order gives one 400 error; its path is the operation name
+  (``ROOT`` when anonymous), field names and argument, as graphql-erlang reports it.
+- Variables: nulls dropped (``remove_null_args``), then coerced in name order, path
+  ``[operationName or "..", name]``; ``operation_not_found`` for an unknown name.
+- 401 ``no_permissions`` when unauthorized; 400 ``unsupported_operation`` for a subscription
+  (all operations are checked without ``operationName``); 200 ``more_than_one_operation``
+  without ``data``; then execution: 200, a resolver's error in ``errors`` with its path.
+
+Parsed, validated documents are cached by text: clients send a few documents many times.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Mapping
+from functools import cache, lru_cache
+from typing import Any
+
+import graphql as gql
+
+from ._gql_schema import (
+    CoercionFailed,
+    ResolverError,
+    build_schema,
+    coerce_variable,
+)
+from ._graphql import error_entry
+from ._state import AppState
+
+__all__ = ["erl_repr", "run"]
+
+Answer = tuple[int, dict[str, Any]]
+_MISSING = "The parameter is non-null, but was undefined in parameter list"
+_TYPES = re.compile(r"of type '(.+)' used in position expecting type '(.+)'\.")
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, code: str, message: str, path: list[Any]) -> None:
+        super().__init__(message)
+        self.answer: Answer = (status, {"errors": [error_entry(code, message, path)]})
+
+
+class NullInputRule(gql.ValidationRule):
+    """graphql-erlang refuses a literal ``null`` argument, nullable or not."""
+
+    def enter_argument(self, node: gql.ArgumentNode, *_args: object) -> None:
+        if isinstance(node.value, gql.NullValueNode):
+            name = node.name.value
+            message = f"The arg {name} is given a null, which is not allowed in the input path"
+            self.report_error(gql.GraphQLError(message, node))
+
+
+# graphql-core's rules in graphql-erlang's order of checks, with graphql-erlang's codes.
+_CODES = {
+    "KnownTypeNamesRule": "not_found",
+    "VariablesAreInputTypesRule": "not_input_type",
+    "UniqueVariableNamesRule": "param_not_unique",
+    "KnownDirectivesRule": "unknown_directive",
+    "UniqueDirectivesPerLocationRule": "directives_not_unique",
+    "FieldsOnCorrectTypeRule": "unknown_field",
+    "ScalarLeafsRule": "selection_on_scalar",
+    "UniqueArgumentNamesRule": "not_unique",
+    "ProvidedRequiredArgumentsRule": "missing_non_null_param",
+    "NullInputRule": "null_input",
+    "KnownArgumentNamesRule": "excess_args",
+    "NoUndefinedVariablesRule": "unbound_variable",
+    "VariablesInAllowedPositionRule": "type_mismatch",
+    "ValuesOfCorrectTypeRule": "input_coercion",
+    "UniqueOperationNamesRule": "not_unique",
+    "UniqueFragmentNamesRule": "not_unique",
+    "KnownFragmentNamesRule": "unknown_fragment",
+    "NoFragmentCyclesRule": "cycles_in_fragments",
+    "PossibleFragmentSpreadsRule": "fragment_spread",
+    "FragmentsOnCompositeTypesRule": "fragment_spread",
+}
+_RULES = sorted(
+    [r for r in gql.specified_rules if r.__name__[:8] != "NoUnused"] + [NullInputRule],
+    key=lambda rule: list(_CODES).index(rule.__name__) if rule.__name__ in _CODES else 99,
+)
+
+
+def _chain(node: gql.Node, target: gql.Node) -> list[gql.Node]:
+    """The nodes from ``node`` down to ``target`` (empty when it is not below)."""
+    if node is target:
+        return [node]
+    for key in node.keys:
+        child = getattr(node, key)
+        for item in child if isinstance(child, tuple) else (child,):
+            found = _chain(item, target) if isinstance(item, gql.Node) else []
+            if found:
+                return [node, *found]
+    return []
+
+
+def _path_to(document: gql.DocumentNode, target: gql.Node) -> list[Any]:
+    named = (gql.FieldNode, gql.ArgumentNode, gql.FragmentDefinitionNode, gql.VariableNode)
+    path: list[Any] = []
+    for node in _chain(document, target):
+        if isinstance(node, gql.OperationDefinitionNode):
+            path.append("ROOT" if node.name is None else node.name.value)
+        elif isinstance(node, named):
+            path.append(node.name.value)
+    return path
+
+
+def _validation_error(
+    schema: gql.GraphQLSchema, document: gql.DocumentNode, rule: str, error: gql.GraphQLError
+) -> _Refused:
+    """graphql-erlang's code and path; graphql-core's message but for a type mismatch (which
+    the server words as below) and coercion failures (:func:`_coercion_error`)."""
+    nodes = error.nodes or []
+    node = nodes[-1] if rule == "VariablesInAllowedPositionRule" else nodes[0]
+    path, code, message = _path_to(document, node), _CODES.get(rule, "uncategorized"), error.message
+    if rule in ("KnownArgumentNamesRule", "NoUndefinedVariablesRule"):
+        path = path[:-1]  # graphql-erlang's path ends at the field
+    elif rule in ("UniqueOperationNamesRule", "UniqueFragmentNamesRule"):
+        path = []
+    elif rule == "ScalarLeafsRule" and isinstance(node, gql.FieldNode):
+        code = "fieldless_object"  # an object without a selection set
+    elif rule == "KnownDirectivesRule" and isinstance(node, gql.DirectiveNode):
+        known = schema.get_directive(node.name.value) is not None
+        code = "invalid_directive_location" if known else code
+    elif rule == "VariablesInAllowedPositionRule":
+        ours, theirs = found.groups() if (found := _TYPES.search(error.message)) else ("?", "?")
+        message = (  # graphql-erlang writes a list type {list, T}, not [T]
+            f"Type mismatch. The query document has a value/variable of type ({ours}) "
+            f"but the schema expects type ({theirs})"
+        )
+    elif rule == "ValuesOfCorrectTypeRule":
+        literal = gql.value_from_ast_untyped(node) if isinstance(node, gql.ValueNode) else None
+        return _coercion_error(path, error.original_error or error, literal)
+    return _Refused(400, code, message, path)
+
+
+def _coercion_error(path: list[Any], failure: Exception, value: object) -> _Refused:
+    if isinstance(failure, CoercionFailed) and failure.reason is not None:
+        message = (
+            f"Input coercion failed for type {failure.type_name} with value {erl_repr(value)}. "
+            f"The reason it failed is: {failure.reason}"
+        )
+        return _Refused(400, "input_coercion", message, path)
+    if isinstance(failure, CoercionFailed):
+        message = "Input coercer failed due to an internal server error"
+        return _Refused(400, "input_coerce_abort", message, path)
+    message = getattr(failure, "message", str(failure))  # a built-in scalar's literal
+    return _Refused(400, "type_mismatch", message, path)
+
+
+def _parse(text: str) -> gql.DocumentNode:
+    try:
+        return gql.parse(text)
+    except gql.GraphQLSyntaxError as exc:
+        error, code, verb = exc, "parser_error", "parse"
+        try:
+            lexer = gql.Lexer(gql.Source(text))
+            while lexer.advance().kind != gql.TokenKind.EOF:
+                pass
+        except gql.GraphQLSyntaxError as scan_error:
+            error, code, verb = scan_error, "scanner_error", "scan"
+        line = error.locations[0].line if error.locations else 1
+        message = f"Cannot {verb} line {line} because of {error.description}"
+        raise _Refused(400, code, message, []) from None
+
+
+_schema = cache(build_schema)
+
+
+@lru_cache(maxsize=512)
+def _checked(text: str, paged_list_users: bool) -> tuple[gql.GraphQLSchema, gql.DocumentNode]:
+    """The schema and the parsed, validated document (errors are not cached)."""
+    schema, document = _schema(paged_list_users), _parse(text)
+    if gql.validate(schema, document, _RULES):
+        for rule in _RULES:
+            errors = gql.validate(schema, document, [rule])
+            if errors:
+                raise _validation_error(schema, document, rule.__name__, errors[0])
+    return schema, document
+
+
+def _coerce(path: list[Any], value: object, gtype: Any) -> object:
+    if gql.is_non_null_type(gtype):
+        if value is None:
+            message = f"Type mismatch, expected ({gtype})"
+            raise _Refused(400, "type_mismatch", message, path)
+        return _coerce(path, value, gtype.of_type)
+    if value is None:
+        return None
+    if gql.is_list_type(gtype):
+        items = value if isinstance(value, list) else [value]
+        return [_coerce(path, item, gtype.of_type) for item in items]
+    try:
+        return coerce_variable(gtype.name, value)
+    except CoercionFailed as exc:
+        raise _coercion_error(path, exc, value) from None
+
+
+def _variables(
+    schema: gql.GraphQLSchema, op: gql.OperationDefinitionNode, head: str, given: Mapping[str, Any]
+) -> dict[str, Any]:
+    values = {name: value for name, value in given.items() if value is not None}
+    by_name = {d.variable.name.value: d for d in op.variable_definitions or ()}
+    for name, definition in sorted(by_name.items()):
+        gtype = gql.type_from_ast(schema, definition.type)
+        if name in values:
+            values[name] = _coerce([head, name], values[name], gtype)
+        elif definition.default_value is None and gql.is_non_null_type(gtype):
+            raise _Refused(400, "missing_non_null_param", _MISSING, [head, name])
+        elif definition.default_value is None and str(gtype) == "Boolean":
+            # Only @include/@skip take a Boolean here: graphql-erlang's `if` defaults to
+            # false, while graphql-core's executor needs a value.
+            values[name] = False
+    return values
+
+
+def _operations(document: gql.DocumentNode, name: object) -> list[gql.OperationDefinitionNode]:
+    """The operation ``name`` asks for, or every operation when there is no name."""
+    operations = [d for d in document.definitions if isinstance(d, gql.OperationDefinitionNode)]
+    if name is None or name == "":
+        return operations
+    chosen = [op for op in operations if op.name is not None and op.name.value == name]
+    if not chosen:
+        message = f"Expected an operation {erl_repr(name)} but no such operation was found"
+        raise _Refused(400, "operation_not_found", message, [])
+    return chosen[:1]
+
+
+def run(
+    state: AppState,
+    text: str,
+    operation_name: object,
+    variables: Mapping[str, Any],
+    authorized: bool,
+) -> Answer:
+    """The HTTP status and JSON body for one request that carries a query ``text``."""
+    head = operation_name if isinstance(operation_name, str) else ".."
+    try:
+        schema, document = _checked(text, state.profile.paged_list_users)
+        operations = _operations(document, operation_name)
+        one = len(operations) == 1
+        values = _variables(schema, operations[0], head, variables) if one else {}
+        if not authorized:
+            shown = "ROOT" if operation_name is None else str(operation_name)
+            message = f"Cannot execute query {shown} without permissions"
+            raise _Refused(401, "no_permissions", message, [shown])
+        if any(op.operation is gql.OperationType.SUBSCRIPTION for op in operations):
+            message = "The http execution method does not support subscription operations."
+            raise _Refused(400, "unsupported_operation", message, [])
+        if not one:
+            message = "Error in execution: more_than_one_operation"
+            raise _Refused(200, "more_than_one_operation", message, [])
+    except _Refused as refused:
+        return refused.answer
+    name = operations[0].name
+    result = gql.execute(
+        schema,
+        document,
+        context_value=state,
+        variable_values=values,
+        operation_name=None if name is None else name.value,
+        is_awaitable=lambda _value: False,  # every resolver is synchronous: skip the checks
+    )
+    assert not isinstance(result, Awaitable)
+    if result.data is None and result.errors:  # graphql-core refused a built-in scalar's value
+        return 400, {"errors": [error_entry("input_coercion", result.errors[0].message, [head])]}
+    body: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        body["errors"] = [_field_error(error) for error in result.errors]
+    return 200, body
+
+
+def _field_error(error: gql.GraphQLError) -> dict[str, object]:
+    failure = error.original_error
+    if not isinstance(failure, ResolverError):
+        raise failure or error  # a bug in the fake: let it surface
+    return {**failure.entry, "path": error.path}
+
+
+def erl_repr(value: object) -> str:
+    """A string as Erlang's ``~p`` shows a binary (``<<"x">>``); other values as JSON."""
+    if isinstance(value, str):
+        return f"<<{json.dumps(value, ensure_ascii=False)}>>" if value else "<<>>"
+    return json.dumps(value, ensure_ascii=False)
