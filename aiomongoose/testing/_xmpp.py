@@ -3,8 +3,9 @@
 Each rule names the MongooseIM (or library) code it imitates:
 
 - :func:`render_stanza`: ``mongoose_stanza_api:build_chat_message`` builds
-  ``<message id type='chat' from to><body/></message>`` (attributes in that order), MAM
-  archives it unchanged, and ``exml:to_binary`` prints it with rapidxml's printer: single
+  ``<message from id to type='chat'><body/></message>``, MAM archives it, and
+  ``exml:to_binary`` prints it with its attributes sorted by name (``from``, ``id``, ``to``,
+  ``type``), in rapidxml's style: single
   quotes (double quotes when the value holds ``'``), ``< > & ' "`` escaped in text, no
   indentation. A message seeded with ``message_id=""`` has no ``id`` attribute. A bodyless
   message carries a ``<store xmlns='urn:xmpp:hints'/>`` hint instead of ``<body>`` (our
@@ -149,8 +150,7 @@ def _text(value: str) -> str:
 
 def render_stanza(sender: str, recipient: str, message_id: str, body: str | None) -> str:
     """The archived ``<message/>`` of a chat message, as ``exml:to_binary`` prints it."""
-    attributes = [("id", message_id)] if message_id else []
-    attributes += [("type", "chat"), ("from", sender), ("to", recipient)]
-    head = "<message" + "".join(_attribute(n, v) for n, v in attributes) + ">"
+    attributes = [("from", sender), ("id", message_id), ("to", recipient), ("type", "chat")]
+    head = "<message" + "".join(_attribute(n, v) for n, v in attributes if v) + ">"
     inner = _BODYLESS if body is None else f"<body>{_text(body)}</body>"
     return f"{head}{inner}</message>"

@@ -54,8 +54,8 @@ async def test_send_then_read_back_with_graphql_and_rest(server: FakeMongooseIM,
                 "sender": f"{ALICE}/phone",
                 "timestamp": f"{T0_TEXT}.{stored.time_us % US:06d}Z",
                 "stanza_id": stored.stanza_id,
-                "stanza": f"<message id='{stanza_id}' type='chat' from='{ALICE}/phone' "
-                f"to='{BOB}'><body>Hi Bob</body></message>",
+                "stanza": f"<message from='{ALICE}/phone' id='{stanza_id}' to='{BOB}' "
+                "type='chat'><body>Hi Bob</body></message>",
             }
         ],
     }
@@ -74,7 +74,7 @@ async def test_rest_send_and_seeded_messages_read_with_graphql(server, wire: Wir
     assert [s["sender"] for s in page["stanzas"]] == [CAROL, ALICE]
     assert page["stanzas"][0]["timestamp"] == f"{T0_TEXT}.000005Z"
     assert page["stanzas"][0]["stanza"] == (
-        f"<message id='s1' type='chat' from='{CAROL}' to='{ALICE}'><body>seeded</body></message>"
+        f"<message from='{CAROL}' id='s1' to='{ALICE}' type='chat'><body>seeded</body></message>"
     )
     assert "<body>via REST</body>" in page["stanzas"][1]["stanza"]
 
@@ -142,11 +142,11 @@ async def test_stanza_xml_escapes_and_omits(server, wire: Wire):
     server.add_message(BOB, ALICE, at_us=T0 * US + 2, body="", message_id="m<&>")
     stanzas = [s["stanza"] for s in (await last(wire, caller=ALICE))["stanzas"]]
     assert stanzas == [
-        f"<message id=\"a'b\" type='chat' from='{BOB}' to='{ALICE}'>"
+        f"<message from='{BOB}' id=\"a'b\" to='{ALICE}' type='chat'>"
         "<body>Hi &amp; &lt;bye&gt; &apos;x&apos; &quot;y&quot;</body></message>",
-        f"<message type='chat' from=\"{BOB}/o'clock\" to='{ALICE}'>"
+        f"<message from=\"{BOB}/o'clock\" to='{ALICE}' type='chat'>"
         "<store xmlns='urn:xmpp:hints'/></message>",
-        f"<message id='m&lt;&amp;&gt;' type='chat' from='{BOB}' to='{ALICE}'>"
+        f"<message from='{BOB}' id='m&lt;&amp;&gt;' to='{ALICE}' type='chat'>"
         "<body></body></message>",
     ]
     assert [m.stanza for m in server.archive_of(ALICE)] == stanzas
