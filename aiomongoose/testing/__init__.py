@@ -5,16 +5,17 @@ docstring); ``generate_archive`` seeds it with a realistic archive; the ``mongoo
 pytest fixture (plugin ``aiomongoose.testing.pytest_plugin``) yields a started one; and
 ``python -m aiomongoose.testing`` runs it standalone.
 
-The GraphQL side (``/api/graphql``; versions 6.5 and 6.6) follows
-``shared/mongooseim-graphql-api.md`` and MongooseIM's code; its rules and the choices made
-where both are silent are documented in ``_graphql`` (HTTP, auth), ``_gql_check`` (type
-check, coercion), ``_gql_exec`` (resolvers), ``_xmpp`` (stanza XML, times, stanza ids) and
-``_gql_syntax`` (documents; fragments are not supported).
+The GraphQL side (``/api/graphql``; versions 6.5 and 6.6) follows MongooseIM's documented
+behaviour and its code. It runs on graphql-core (the
+``testing`` extra), imported only when a GraphQL request arrives: ``_graphql`` (HTTP, auth),
+``_gql_engine`` (MongooseIM's errors around graphql-core's parser, validator and executor),
+``_gql_schema`` (schema, scalars, resolvers) and ``_xmpp`` (stanza XML, times, stanza ids)
+document its rules.
 
 The REST side follows ``shared/mongooseim-rest-api.md``. Where that note is silent it chooses:
 
 - ``/messages/{owner}/{with}`` keeps the messages whose other party has the bare JID of
-  ``with`` (a resource in ``with`` is ignored).
+  ``with`` and, when ``with`` is a full JID, that resource.
 - Localparts and domains compare case-insensitively (a stand-in for stringprep); senders are
   reported as written.
 - Only a handful of query and JSON keys count as "known atoms" and are ignored:

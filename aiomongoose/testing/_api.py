@@ -211,8 +211,13 @@ class RestApi:
         limit = self._limit(args.get("limit"))
         before_us = self._before_us(args.get("before"))
         self._known_user(owner)
+        # "{with}": a bare JID matches every resource of the peer, a full JID only that one.
         messages = self.state.archive.newest(
-            owner.key, None if peer is None else peer.key, before_us, limit
+            owner.key,
+            None if peer is None else peer.key,
+            before_us,
+            limit,
+            with_resource=(peer.resource or None) if peer is not None else None,
         )
         body = json.dumps([m.to_record() for m in messages], ensure_ascii=False)
         return Reply(200, body.encode(), "application/json")

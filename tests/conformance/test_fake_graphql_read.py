@@ -131,9 +131,9 @@ async def test_with_bare_matches_all_resources_full_only_that_one(server, wire: 
     assert await bodies(**{"with": f"{BOB}/tablet"}) == []
     assert await bodies(**{"with": f"{BOB}/phone", "limit": 1}) == ["to phone"]
     assert await bodies(**{"with": "BOB@Wonderland.lit"}) == await bodies(**{"with": BOB})
-    # REST compares bare JIDs only: the resource is ignored there.
+    # REST filters the same way.
     rest = (await wire.get(f"/messages/{ALICE}/{BOB}%2Fphone")).json()
-    assert len(rest) == 4
+    assert [r["body"] for r in rest] == ["from phone", "to phone"]
 
 
 async def test_stanza_xml_escapes_and_omits(server, wire: Wire):
