@@ -17,33 +17,33 @@ __all__ = ["AppState", "FakeClock"]
 
 
 class FakeClock:
-    """A microsecond clock that runs at wall-clock speed from its last setting.
+    """A microsecond clock: the wall clock until it is set, then standing at what was set.
 
-    :meth:`next_send_us` never returns the same value twice, so every send advances the
-    clock by at least 1 µs even when sends come faster than the wall clock ticks.
+    :meth:`next_send_us` is the time of a new send, later than every earlier send: once the
+    clock is set, each send takes its time and moves it on by 1 µs (reading never moves it).
     """
 
     def __init__(self) -> None:
-        self._set(time.time_ns() // 1000)
-
-    def _set(self, value_us: int) -> None:
-        self._base_us = value_us
-        self._base_ns = time.monotonic_ns()
-        self._last_us = value_us - 1
+        self._set_us: int | None = None
+        self._next_us = 0  # the earliest time of the next send while following the wall clock
 
     def now_us(self) -> int:
         """The current fake time, in microseconds since the epoch."""
-        running = self._base_us + (time.monotonic_ns() - self._base_ns) // 1000
-        return max(running, self._last_us + 1)
+        if self._set_us is not None:
+            return self._set_us
+        return max(time.time_ns() // 1000, self._next_us)
 
     def set_us(self, value_us: int) -> None:
-        """Set the clock (it may go backwards); the next send gets at least ``value_us``."""
-        self._set(value_us)
+        """Set the clock (it may go backwards); it reads ``value_us`` until a send."""
+        self._set_us = value_us
 
     def next_send_us(self) -> int:
         """The time of a new send: now, and later than every earlier send."""
         value = self.now_us()
-        self._last_us = value
+        if self._set_us is not None:
+            self._set_us = value + 1
+        else:
+            self._next_us = value + 1
         return value
 
 

@@ -204,10 +204,11 @@ class FakeMongooseIM(FaultInjection):
     def clock_us(self) -> int:
         """The fake clock, in microseconds since the epoch (read/write).
 
-        It starts at the wall-clock time and runs at wall-clock speed from its last setting.
-        Each send (``POST /messages`` or GraphQL ``sendMessage``) is archived at the clock's
-        time and advances it by at least 1 µs. In 3.7 mode a missing or zero ``before``
-        means this clock plus 10^6 seconds.
+        It follows the wall clock until it is set; a set clock reads back exactly as set
+        and stands still. Each send (``POST /messages`` or GraphQL ``sendMessage``) is
+        archived at the clock's time and moves it past that time (a set clock by 1 µs), so
+        sends never share a time. In 3.7 mode a missing or zero ``before`` means this clock
+        plus 10^6 seconds.
         """
         return self._state.clock.now_us()
 
