@@ -23,7 +23,7 @@ import json
 import re
 from collections.abc import Awaitable, Mapping
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, TypeGuard
 
 import graphql as gql
 
@@ -266,7 +266,7 @@ def run(
         context_value=state,
         variable_values=values,
         operation_name=None if name is None else name.value,
-        is_awaitable=lambda _value: False,  # every resolver is synchronous: skip the checks
+        is_awaitable=_never,  # every resolver is synchronous: skip graphql-core's checks
     )
     assert not isinstance(result, Awaitable)
     if result.data is None and result.errors:  # graphql-core refused a built-in scalar's value
@@ -275,6 +275,10 @@ def run(
     if result.errors:
         body["errors"] = [_field_error(error) for error in result.errors]
     return 200, body
+
+
+def _never(_value: object) -> TypeGuard[Awaitable[Any]]:
+    return False
 
 
 def _field_error(error: gql.GraphQLError) -> dict[str, object]:
