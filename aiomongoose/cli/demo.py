@@ -7,6 +7,7 @@ compares each owner's lines, in order, with the server's archive newest first.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import sys
@@ -111,6 +112,9 @@ async def run_demo(
 
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
+    if api == "graphql" and importlib.util.find_spec("graphql") is None:
+        _fail(err, "--api graphql needs graphql-core: pip install 'aiomongoose[testing]'")
+        return EXIT_FAILED
     started = time.monotonic()
     server = FakeMongooseIM()  # MongooseIM's default max_result_limit: 50 per page
     jids = generate_archive(server, users=users, messages=messages, seed=seed, domain=DOMAIN)

@@ -75,3 +75,20 @@ def test_verification_finds_lost_duplicated_and_misordered(tmp_path: Path) -> No
     assert verify_export(path, expected) == Verification(3, 2, 1, (a,))
     path.write_text("\n".join([record(a, "a2", 2), record(a, "a3", 3), record(a, "a1")]) + "\n")
     assert verify_export(path, expected) == Verification(3, 1, 0, (a, b))
+
+
+def test_demo_over_graphql_without_graphql_core_says_what_to_install(monkeypatch) -> None:
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "graphql" else find_spec(name, *a),
+    )
+    out, err = io.BytesIO(), io.StringIO()
+    status = main(["demo", "--api", "graphql", "--messages", "10"], stdout=out, stderr=err)
+    assert (status, out.getvalue()) == (1, b"")
+    assert err.getvalue() == (
+        "aiomongoose demo: --api graphql needs graphql-core: pip install 'aiomongoose[testing]'\n"
+    )
