@@ -6,8 +6,7 @@ The steps of ``prepare_request``, each with graphql-erlang's codes and paths:
   and graphql-core's reason; ``path`` ``[]``.
 - Validation: graphql-core's rules but two (graphql-erlang accepts unused variables and
   fragments), plus graphql-erlang's refusal of a literal ``null`` argument. The first
-  failing rule in :data:`_CODES` order gives one 400 error; its path is the operation name
-  (``ROOT`` when anonymous), field names and argument, as graphql-erlang reports it.
+  failing rule in :data:`_CODES` order gives one 400 error (see :func:`_path_to`).
 - Variables: nulls dropped (``remove_null_args``), then coerced in name order, path
   ``[operationName or "..", name]``; ``operation_not_found`` for an unknown name.
 - 401 ``no_permissions`` when unauthorized; 400 ``unsupported_operation`` for a subscription
@@ -88,28 +87,25 @@ _RULES = sorted(
 )
 
 
-def _chain(node: gql.Node, target: gql.Node) -> list[gql.Node]:
-    """The nodes from ``node`` down to ``target`` (empty when it is not below)."""
+_NAMED = (gql.FieldNode, gql.ArgumentNode, gql.FragmentDefinitionNode, gql.VariableNode)
+
+
+def _path_to(node: gql.Node, target: gql.Node) -> list[Any] | None:
+    """graphql-erlang's path down to ``target``: the operation (``ROOT`` when anonymous) and
+    the fragment, field, argument and variable names on the way; ``None``: not below."""
+    if isinstance(node, gql.OperationDefinitionNode):
+        here = ["ROOT" if node.name is None else node.name.value]
+    else:
+        here = [node.name.value] if isinstance(node, _NAMED) else []
     if node is target:
-        return [node]
+        return here
     for key in node.keys:
         child = getattr(node, key)
         for item in child if isinstance(child, tuple) else (child,):
-            found = _chain(item, target) if isinstance(item, gql.Node) else []
-            if found:
-                return [node, *found]
-    return []
-
-
-def _path_to(document: gql.DocumentNode, target: gql.Node) -> list[Any]:
-    named = (gql.FieldNode, gql.ArgumentNode, gql.FragmentDefinitionNode, gql.VariableNode)
-    path: list[Any] = []
-    for node in _chain(document, target):
-        if isinstance(node, gql.OperationDefinitionNode):
-            path.append("ROOT" if node.name is None else node.name.value)
-        elif isinstance(node, named):
-            path.append(node.name.value)
-    return path
+            below = _path_to(item, target) if isinstance(item, gql.Node) else None
+            if below is not None:
+                return here + below
+    return None
 
 
 def _validation_error(
@@ -119,7 +115,8 @@ def _validation_error(
     the server words as below) and coercion failures (:func:`_coercion_error`)."""
     nodes = error.nodes or []
     node = nodes[-1] if rule == "VariablesInAllowedPositionRule" else nodes[0]
-    path, code, message = _path_to(document, node), _CODES.get(rule, "uncategorized"), error.message
+    path = _path_to(document, node) or []
+    code, message = _CODES.get(rule, "uncategorized"), error.message
     if rule in ("KnownArgumentNamesRule", "NoUndefinedVariablesRule"):
         path = path[:-1]  # graphql-erlang's path ends at the field
     elif rule in ("UniqueOperationNamesRule", "UniqueFragmentNamesRule"):
