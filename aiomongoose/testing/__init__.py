@@ -12,7 +12,8 @@ behaviour and its code. It runs on graphql-core (the
 ``_gql_schema`` (schema, scalars, resolvers) and ``_xmpp`` (stanza XML, times, stanza ids)
 document its rules.
 
-The REST side follows ``shared/mongooseim-rest-api.md``. Where that note is silent it chooses:
+The REST side follows ``docs/server-behaviour.md`` (the REST sections). Where that is silent
+it chooses:
 
 - ``/messages/{owner}/{with}`` keeps the messages whose other party has the bare JID of
   ``with`` and, when ``with`` is a full JID, that resource.

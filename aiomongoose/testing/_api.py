@@ -3,9 +3,9 @@
 :meth:`RestApi.handle` takes the parts of a request and returns a :class:`Reply`. The checks
 run in the order of the real server (Cowboy's host match and router, then cowboy_rest:
 allowed methods, ``is_authorized``, content negotiation, content type; then the handler).
-Every rule cites the shared server note, ``shared/mongooseim-rest-api.md``.
+Every rule follows ``docs/server-behaviour.md`` (the REST sections).
 
-Where the note is silent the fake answers like Cowboy would: an unknown route, or a
+Where that is silent the fake answers like Cowboy would: an unknown route, or a
 ``/messages`` path with more than two JID segments, gets an empty 404; a method other than
 GET, POST or OPTIONS an empty 405 with ``Allow``; an ``Accept`` header that excludes JSON an
 empty 406; a malformed percent-escape in the path an empty 400. One trailing ``/`` is

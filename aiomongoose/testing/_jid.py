@@ -1,9 +1,10 @@
 """The fake server's own JID parser, written independently of :mod:`aiomongoose.jid`.
 
-It follows what MongooseIM's ``jid:from_binary`` accepts (see "JIDs in paths" in the shared
-server note): ``[localpart@]domainpart[/resourcepart]``, each part at most 1023 bytes, the
-localpart without ``" & ' / : < > @`` or white space, the domain required and without white
-space. The first ``/`` starts the resource (which may itself contain ``/`` and ``@``).
+It follows what MongooseIM's ``jid:from_binary`` accepts (see "JIDs in paths" in
+``docs/server-behaviour.md``): ``[localpart@]domainpart[/resourcepart]``, each part at most
+1023 bytes, the localpart without ``" & ' / : < > @`` or white space, the domain required
+and without white space. The first ``/`` starts the resource (which may itself contain
+``/`` and ``@``).
 
 Stringprep is approximated by lower-casing the localpart and the domain: archives, users and
 domains are keyed by that normalised form, while senders are reported as they were written.

@@ -4,7 +4,7 @@ Every version-specific rule of the REST handlers reads one field of :class:`Prof
 new version is one more entry in :func:`profile_for`.
 
 MongooseIM 6.6 and later removed the REST API; their admin API is GraphQL at
-``/api/graphql`` (see the shared note ``mongooseim-graphql-api.md``), served by
+``/api/graphql`` (see ``docs/server-behaviour.md``, "Versions and APIs"), served by
 :mod:`._graphql`. 6.0 to 6.5 speak both; 3.x speaks REST only.
 """
 

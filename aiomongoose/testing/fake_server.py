@@ -1,10 +1,10 @@
 """FakeMongooseIM: an in-process MongooseIM admin server (REST and GraphQL) on ``aiohttp.web``.
 
-The REST side follows ``shared/mongooseim-rest-api.md`` (the behaviour of MongooseIM 6.5, or
+The REST side follows ``docs/server-behaviour.md`` (the behaviour of MongooseIM 6.5, or
 3.7 with ``version="3.7"``): second-granular rounded timestamps, an inclusive ``before``,
 the silent ``limit`` cap, the exact error texts, Basic auth, Host matching and
 percent-decoded JID segments. The GraphQL side (``/api/graphql``, versions 6.5 and 6.6)
-follows ``shared/mongooseim-graphql-api.md`` and MongooseIM's own code (see
+follows the GraphQL sections of ``docs/server-behaviour.md`` and MongooseIM's own code (see
 :mod:`._graphql`): microsecond timestamps, the 200 answers that carry ``errors``, input
 coercion errors. Both read and write one archive. Tests seed it synchronously and can
 inject faults.

@@ -1,7 +1,7 @@
 """Ten places where FakeMongooseIM used to answer otherwise than MongooseIM (one test each).
 
 The GraphQL cases are documents MongooseIM runs (a full GraphQL executor over its schema);
-the expected answers come from the shared server notes and MongooseIM's code.
+the expected answers come from docs/server-behaviour.md and MongooseIM's code.
 """
 
 from __future__ import annotations
