@@ -38,7 +38,8 @@ class StoredMessage:
     breaks ties between equal times. ``sender`` and ``recipient`` are the JIDs as written
     (the sender keeps its resource). ``body`` is ``None`` for a bodyless stanza and
     ``message_id`` may be ``""``. ``mam_id`` is the archive's integer id,
-    ``time_us << 8 | node`` (see :attr:`stanza_id`).
+    ``time_us << 8 | node`` (see :attr:`stanza_id`). ``type`` is the stanza's ``type``
+    attribute (``None``: none, a "normal" message).
     """
 
     time_us: int
@@ -48,6 +49,7 @@ class StoredMessage:
     message_id: str
     body: str | None
     mam_id: int = 0
+    type: str | None = "chat"
 
     @property
     def stanza_id(self) -> str:
@@ -57,7 +59,7 @@ class StoredMessage:
     @property
     def stanza(self) -> str:
         """The GraphQL ``stanza``: the archived ``<message/>`` XML."""
-        return render_stanza(self.sender, self.recipient, self.message_id, self.body)
+        return render_stanza(self.sender, self.recipient, self.message_id, self.body, self.type)
 
     @property
     def timestamp(self) -> int:
@@ -184,6 +186,7 @@ class Archive:
         time_us: int,
         body: str | None,
         message_id: str,
+        type_: str | None = "chat",
     ) -> StoredMessage:
         """Archive a message for each party that is a registered user (once for a self-message)."""
         self._seq += 1
@@ -195,6 +198,7 @@ class Archive:
             message_id,
             body,
             self._new_mam_id(time_us),
+            type_,
         )
         sender_key, recipient_key = sender.key, recipient.key
         owner = self._archives.get(sender_key)

@@ -5,12 +5,16 @@ Each rule names the MongooseIM (or library) code it imitates:
 - :func:`render_stanza`: ``mongoose_stanza_api:build_chat_message`` builds
   ``<message from id to type='chat'><body/></message>``, MAM archives it, and
   ``exml:to_binary`` prints it with its attributes sorted by name (``from``, ``id``, ``to``,
-  ``type``), in rapidxml's style: single
+  ``type``; exml keeps them in a map), in rapidxml's style: single
   quotes (double quotes when the value holds ``'``), ``< > & ' "`` escaped in text, no
   indentation. A message seeded with ``message_id=""`` has no ``id`` attribute. A bodyless
   message carries a ``<store xmlns='urn:xmpp:hints'/>`` hint instead of ``<body>`` (our
   choice: MAM archives a message without a body only when something else, such as that
   hint, a chat marker or a retraction, makes it archivable).
+- :func:`render_live_stanza`: the same message as a live subscription receives it. MAM's
+  incoming-message hook appends ``<stanza-id by id xmlns='urn:xmpp:sid:0'/>`` (by: the
+  recipient's bare JID, id: the archive id) when it archived the message for the recipient
+  (``mod_mam_utils:replace_arcid_elem``); an element without children prints as ``<x/>``.
 - :func:`format_rfc3339_us`: ``calendar:system_time_to_rfc3339(T, [{offset, "Z"},
   {unit, microsecond}])``: always six fraction digits and ``Z``.
 - :func:`parse_rfc3339_us`: ``mod_mam_utils:maybe_microseconds``, i.e. Erlang's
@@ -27,7 +31,13 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["format_rfc3339_us", "parse_rfc3339_us", "render_stanza", "stanza_id_text"]
+__all__ = [
+    "format_rfc3339_us",
+    "parse_rfc3339_us",
+    "render_live_stanza",
+    "render_stanza",
+    "stanza_id_text",
+]
 
 _DIGITS32 = "0123456789ABCDEFGHIJKLMNOPQRSTUV"
 _US = 1_000_000
@@ -40,6 +50,7 @@ _DATETIME = re.compile(
 _OFFSET = re.compile(r"([+-])(\d{2}):(\d{2})", re.ASCII)
 _TEXT_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&apos;", '"': "&quot;"}
 _BODYLESS = "<store xmlns='urn:xmpp:hints'/>"
+NS_STANZA_ID = "urn:xmpp:sid:0"
 
 
 def stanza_id_text(mam_id: int) -> str:
@@ -148,9 +159,33 @@ def _text(value: str) -> str:
     return value.translate(_ESCAPE_ALL)
 
 
-def render_stanza(sender: str, recipient: str, message_id: str, body: str | None) -> str:
+def _message(sender: str, recipient: str, message_id: str, type_: str | None, inner: str) -> str:
+    attributes = [("from", sender), ("id", message_id), ("to", recipient), ("type", type_)]
+    head = "<message" + "".join(_attribute(n, v) for n, v in attributes if v)
+    return f"{head}>{inner}</message>" if inner else f"{head}/>"
+
+
+def render_stanza(
+    sender: str, recipient: str, message_id: str, body: str | None, type_: str | None = "chat"
+) -> str:
     """The archived ``<message/>`` of a chat message, as ``exml:to_binary`` prints it."""
-    attributes = [("from", sender), ("id", message_id), ("to", recipient), ("type", "chat")]
-    head = "<message" + "".join(_attribute(n, v) for n, v in attributes if v) + ">"
     inner = _BODYLESS if body is None else f"<body>{_text(body)}</body>"
-    return f"{head}{inner}</message>"
+    return _message(sender, recipient, message_id, type_, inner)
+
+
+def render_live_stanza(
+    sender: str,
+    recipient: str,
+    message_id: str,
+    body: str | None,
+    type_: str | None,
+    archived_as: tuple[str, str] | None,
+) -> str:
+    """A ``<message/>`` as routed to a session; ``archived_as`` is ``(by, archive id)`` when
+    MAM archived it for the recipient, which adds the ``<stanza-id/>`` child."""
+    inner = "" if body is None else f"<body>{_text(body)}</body>"
+    if archived_as is not None:
+        by, archive_id = archived_as
+        attributes = (("by", by), ("id", archive_id), ("xmlns", NS_STANZA_ID))
+        inner += "<stanza-id" + "".join(_attribute(n, v) for n, v in attributes) + "/>"
+    return _message(sender, recipient, message_id, type_, inner)
