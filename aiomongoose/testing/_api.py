@@ -26,6 +26,7 @@ from urllib.parse import unquote_to_bytes
 import attrs
 
 from ._jid import ParsedJID, parse_jid
+from ._routing import route_message
 from ._state import AppState
 
 __all__ = ["KNOWN_ATOMS", "Reply", "RestApi", "host_matches", "split_path"]
@@ -262,17 +263,10 @@ class RestApi:
             raise _Error(400, "Invalid request body")
         self._known_user(caller)  # "Sending": the caller must be a local user
         state = self.state
-        if not state.mam_enabled:
-            return Reply(204)  # delivered, but nothing archives it
-        state.archive.store(
-            caller,
-            args["caller"],
-            to,
-            args["to"],
-            time_us=state.clock.next_send_us(),
-            body=text,
-            message_id=state.new_message_id(),
-        )
+        route_message(
+            state, caller, args["caller"], to, args["to"],
+            body=text, message_id=state.new_message_id(),
+        )  # fmt: skip
         return Reply(204)
 
     @staticmethod

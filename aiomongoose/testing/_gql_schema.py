@@ -27,6 +27,7 @@ from graphql import build_schema as build_sdl
 from ._archive import StoredMessage
 from ._graphql import error_entry
 from ._jid import ParsedJID, domain_name_key, parse_jid
+from ._routing import route_message
 from ._state import AppState
 from ._xmpp import format_rfc3339_us, parse_rfc3339_us
 
@@ -172,12 +173,9 @@ def _send_message(state: AppState, _info: object, **args: Any) -> dict[str, obje
     if isinstance(body, Opaque):
         raise ResolverError("resolver_crash", "Unexpected StanzaAdminMutation resolver crash")
     stanza_id = state.new_message_id()
-    if state.mam_enabled:
-        time_us = state.clock.next_send_us()
-        state.archive.store(
-            sender, sender.text, recipient, recipient.text,
-            time_us=time_us, body=body, message_id=stanza_id,
-        )  # fmt: skip
+    route_message(
+        state, sender, sender.text, recipient, recipient.text, body=body, message_id=stanza_id
+    )
     return {"id": stanza_id}
 
 

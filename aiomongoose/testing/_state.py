@@ -11,6 +11,7 @@ import attrs
 from ._archive import Archive
 from ._faults import FaultPlan
 from ._records import RecordedRequest
+from ._routing import Router
 from ._versions import Profile
 
 __all__ = ["AppState", "FakeClock"]
@@ -63,6 +64,8 @@ class AppState:
     id_random: random.Random = attrs.Factory(random.Random)
     mam_enabled: bool = True
     disabled_categories: set[str] = attrs.Factory(set)
+    router: Router = attrs.Factory(Router)
+    sse_idle_timeout: float = 3600.0
 
     def new_message_id(self) -> str:
         """A fresh stanza id: 16 lowercase hex characters, as the real server makes them."""
