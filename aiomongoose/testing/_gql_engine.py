@@ -10,8 +10,12 @@ The steps of ``prepare_request``, each with graphql-erlang's codes and paths:
 - Variables: nulls dropped (``remove_null_args``), then coerced in name order, path
   ``[operationName or "..", name]``; ``operation_not_found`` for an unknown name.
 - 401 ``no_permissions`` when unauthorized; 400 ``unsupported_operation`` for a subscription
-  (all operations are checked without ``operationName``); 200 ``more_than_one_operation``
-  without ``data``; then execution: 200, a resolver's error in ``errors`` with its path.
+  on ``/api/graphql``, for a query or mutation on ``/api/graphql/sse`` (all operations are
+  checked without ``operationName``); 200 ``more_than_one_operation`` without ``data``;
+  then execution: 200, a resolver's error in ``errors`` with its path.
+
+:func:`prepare` runs the steps before execution, :func:`execute` executes (the SSE endpoint
+executes one prepared subscription once per event), :func:`run` does both.
 
 Parsed, validated documents are cached by text: clients send a few documents many times.
 """
@@ -24,6 +28,7 @@ from collections.abc import Awaitable, Mapping
 from functools import cache, lru_cache
 from typing import Any, TypeGuard
 
+import attrs
 import graphql as gql
 
 from ._gql_schema import (
@@ -35,7 +40,7 @@ from ._gql_schema import (
 from ._graphql import error_entry
 from ._state import AppState
 
-__all__ = ["erl_repr", "run"]
+__all__ = ["Prepared", "erl_repr", "execute", "prepare", "run"]
 
 Answer = tuple[int, dict[str, Any]]
 _MISSING = "The parameter is non-null, but was undefined in parameter list"
@@ -230,14 +235,31 @@ def _operations(document: gql.DocumentNode, name: object) -> list[gql.OperationD
     return chosen[:1]
 
 
-def run(
+@attrs.frozen
+class Prepared:
+    """A document ready to execute: parsed, validated, variables coerced, checks passed."""
+
+    schema: gql.GraphQLSchema
+    document: gql.DocumentNode
+    values: dict[str, Any]
+    operation_name: str | None
+    head: str
+
+
+def prepare(
     state: AppState,
     text: str,
     operation_name: object,
     variables: Mapping[str, Any],
     authorized: bool,
-) -> Answer:
-    """The HTTP status and JSON body for one request that carries a query ``text``."""
+    method: str = "http",
+) -> Prepared | Answer:
+    """The steps before execution; an :data:`Answer` when one of them refuses the request.
+
+    ``method`` is the execution method: ``"http"`` (``/api/graphql``) refuses subscriptions,
+    ``"sse"`` (``/api/graphql/sse``) every other operation
+    (``mongoose_graphql_operations:verify_operations``, first refused operation first).
+    """
     head = operation_name if isinstance(operation_name, str) else ".."
     try:
         schema, document = _checked(text, state.profile.paged_list_users)
@@ -248,30 +270,51 @@ def run(
             shown = "ROOT" if operation_name is None else str(operation_name)
             message = f"Cannot execute query {shown} without permissions"
             raise _Refused(401, "no_permissions", message, [shown])
-        if any(op.operation is gql.OperationType.SUBSCRIPTION for op in operations):
-            message = "The http execution method does not support subscription operations."
-            raise _Refused(400, "unsupported_operation", message, [])
+        for op in operations:
+            if (op.operation is gql.OperationType.SUBSCRIPTION) != (method == "sse"):
+                kind = op.operation.value
+                message = f"The {method} execution method does not support {kind} operations."
+                raise _Refused(400, "unsupported_operation", message, [])
         if not one:
             message = "Error in execution: more_than_one_operation"
             raise _Refused(200, "more_than_one_operation", message, [])
     except _Refused as refused:
         return refused.answer
     name = operations[0].name
+    return Prepared(schema, document, values, None if name is None else name.value, head)
+
+
+def execute(prepared: Prepared, context: object) -> Answer:
+    """Execute a prepared document with ``context`` as the context and the root value."""
     result = gql.execute(
-        schema,
-        document,
-        context_value=state,
-        variable_values=values,
-        operation_name=None if name is None else name.value,
+        prepared.schema,
+        prepared.document,
+        root_value=context,
+        context_value=context,
+        variable_values=prepared.values,
+        operation_name=prepared.operation_name,
         is_awaitable=_never,  # every resolver is synchronous: skip graphql-core's checks
     )
     assert not isinstance(result, Awaitable)
     if result.data is None and result.errors:  # graphql-core refused a built-in scalar's value
-        return 400, {"errors": [error_entry("input_coercion", result.errors[0].message, [head])]}
+        entry = error_entry("input_coercion", result.errors[0].message, [prepared.head])
+        return 400, {"errors": [entry]}
     body: dict[str, Any] = {"data": result.data}
     if result.errors:
         body["errors"] = [_field_error(error) for error in result.errors]
     return 200, body
+
+
+def run(
+    state: AppState,
+    text: str,
+    operation_name: object,
+    variables: Mapping[str, Any],
+    authorized: bool,
+) -> Answer:
+    """The HTTP status and JSON body for one request that carries a query ``text``."""
+    prepared = prepare(state, text, operation_name, variables, authorized)
+    return prepared if isinstance(prepared, tuple) else execute(prepared, state)
 
 
 def _never(_value: object) -> TypeGuard[Awaitable[Any]]:
