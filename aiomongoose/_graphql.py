@@ -3,7 +3,7 @@
 Pure: :func:`check` takes a status and body and returns the ``data`` object or raises. The
 documents and the reading of each operation's result live in the group folders
 (``messages/graphql.py``, ``users/graphql.py``). MongooseIM answers resolver errors with
-HTTP 200 and an ``errors`` list (docs/server-behaviour.md, "GraphQL: transport and
+HTTP 200 and an ``errors`` list (docs/server-behaviour.md, "GraphQL transport and
 documents"), so every answer is checked, whatever its status.
 """
 

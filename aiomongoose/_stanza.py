@@ -1,7 +1,7 @@
 """Reading the ``id`` attribute and the ``<body>`` text out of an archived message stanza.
 
 GraphQL records carry the archived XML instead of REST's ``message_id`` and ``body`` fields
-(shared GraphQL note, "Mapping to the REST record").
+(docs/server-behaviour.md, "GraphQL reading and sending").
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ def from_microseconds(time_us: int) -> datetime:
 
 def rounded_seconds(time_us: int) -> int:
     """Seconds rounded half up, as the REST API reports an archived message's time
-    (docs/server-behaviour.md, "REST: timestamps, before and limit")."""
+    (docs/server-behaviour.md, "Timestamps, before and limit")."""
     return (time_us + 500_000) // 1_000_000
 
 

@@ -1,7 +1,7 @@
 """The messages group over GraphQL (MongooseIM 6.0+): the ``stanza`` category, pure.
 
 The documents are constants; values only travel as variables (docs/server-behaviour.md,
-"GraphQL: reading and sending messages").
+"GraphQL reading and sending").
 """
 
 from __future__ import annotations

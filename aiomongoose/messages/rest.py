@@ -1,7 +1,7 @@
 """The messages group over REST (MongooseIM 3.x to 6.5): pure requests and answers.
 
 ``POST /messages`` sends; ``GET /messages/{owner}[/{with}]?before=&limit=`` reads, with
-``before`` in whole seconds (docs/server-behaviour.md, "REST: endpoints and records").
+``before`` in whole seconds (docs/server-behaviour.md, "REST endpoints and records").
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Pure logic, no I/O (the REST counterpart is :mod:`aiomongoose.paging.seconds`). GraphQL
 reports microsecond times and every record carries the archive's unique ``stanza_id``, so
-(docs/server-behaviour.md, "GraphQL: paging backwards"): continue with ``before`` = the
+(docs/server-behaviour.md, "Paging backwards over GraphQL"): continue with ``before`` = the
 oldest delivered time (inclusive), drop the records whose ``stanza_id`` was delivered at
 that very microsecond, and stop at a page shorter than the ``limit`` the server reports
 having applied.

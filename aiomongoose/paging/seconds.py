@@ -6,7 +6,7 @@ microsecond times, reports seconds rounded half up (a record reported as ``T`` h
 ``[T - 0.5 s, T + 0.5 s)``), selects ``time <= before * 10**6`` and answers the newest
 ``min(limit, cap)`` matches, oldest first, where ``cap`` is its ``max_result_limit``.
 
-The reasoning, step by step (docs/server-behaviour.md, "REST: paging backwards"):
+The reasoning, step by step (docs/server-behaviour.md, "Paging backwards over REST"):
 
 * What has been delivered is always a *suffix* of the archive's order; every message not yet
   delivered is older and reports at most ``T``, the oldest delivered second.

@@ -16,7 +16,7 @@ def list_users(domain: str) -> RestCall:
 def parse_list_users(status: int, body: bytes, *, url: str) -> list[str]:
     """The domain's bare JIDs. 6.5 answers an unknown domain with 200 and the character
     codes of "Domain does not exist" (an Erlang string encoded as a JSON list): that is a
-    :class:`BadRequestError` here (docs/server-behaviour.md, "REST: errors")."""
+    :class:`BadRequestError` here (docs/server-behaviour.md, "REST errors")."""
     data = parse_json(body, status)
     if type(data) is list and all(type(item) is str for item in data):
         return data

@@ -1,7 +1,7 @@
 """The GraphQL backward pager against a model of the server, without HTTP.
 
-The model is written from the shared GraphQL note ("Read the last messages", "Paging
-backwards"), independently of the pager and of the fake server: an archive of
+The model is written from docs/server-behaviour.md ("GraphQL reading and sending", "Paging
+backwards over GraphQL"), independently of the pager and of the fake server: an archive of
 ``(time_us, stanza_id, record)`` in archive order (time, then insertion; stanza ids are
 unique but say nothing about the order), ``before`` inclusive in microseconds (``None``: no
 bound), the newest ``min(limit or 50, cap)`` entries answered oldest first, together with the

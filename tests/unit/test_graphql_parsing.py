@@ -1,6 +1,6 @@
 """The GraphQL wire format, without HTTP: documents, date-times, stanzas, errors, records.
 
-Expected values come from the shared GraphQL note (/work/shared/mongooseim-graphql-api.md):
+Expected values come from docs/server-behaviour.md ("GraphQL reading and sending"):
 six fraction digits and ``Z``; errors on a 200 answer; records carry the archived stanza
 instead of ``message_id`` and ``body``; whole-second ``timestamp`` rounded half up.
 """
