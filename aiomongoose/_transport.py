@@ -26,7 +26,13 @@ from yarl import URL
 from . import _graphql
 from ._codec import dumps
 from ._wire import GraphQLCall, RestCall
-from .errors import ClientClosedError, TransportError, error_for
+from .errors import (
+    ClientClosedError,
+    ConnectionFailedError,
+    RequestTimeoutError,
+    TransportError,
+    error_for,
+)
 from .retry import RetryPolicy, retry_after_seconds, retryable_failure, retryable_status
 
 __all__ = ["Transport"]
@@ -278,7 +284,12 @@ def _transport_error(method: str, url: URL, exc: BaseException, tries: int) -> T
         what = f"failed: {type(exc).__name__}: {exc}"
     if tries > 1:
         what += f" (tried {tries} times)"
-    return TransportError(f"{method} {url.with_query(None)} {what}")
+    text = f"{method} {url.with_query(None)} {what}"
+    if isinstance(exc, asyncio.TimeoutError):  # aiohttp's ServerTimeoutError is one too
+        return RequestTimeoutError(text)
+    if isinstance(exc, (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError)):
+        return ConnectionFailedError(text)
+    return TransportError(text)
 
 
 def _scrub(exc: BaseException) -> None:

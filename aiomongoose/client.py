@@ -13,7 +13,7 @@ from yarl import URL
 from ._api import APIS, Api
 from ._transport import Transport
 from ._validate import as_timeout
-from .errors import InvalidArgumentError
+from .errors import ClientClosedError, InvalidArgumentError
 from .messages import Messages
 from .retry import RetryPolicy
 from .users import Users
@@ -185,6 +185,8 @@ class AdminClient:
         await self._transport.close()
 
     async def __aenter__(self) -> AdminClient:
+        if self.closed:
+            raise ClientClosedError("this AdminClient is closed: create a new one")
         if self._api.known is None:
             try:
                 await self.detect_api()

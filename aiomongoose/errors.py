@@ -14,7 +14,9 @@
     │   ├── ConflictError        409
     │   ├── FeatureDisabledError  GraphQL: a module or category the server lacks
     │   └── ServerError          5xx
-    ├── TransportError       connection failures and timeouts (the aiohttp error is ``__cause__``)
+    ├── TransportError       below HTTP, once retries gave up (the aiohttp error is ``__cause__``)
+    │   ├── RequestTimeoutError    the connect or total timeout ran out
+    │   └── ConnectionFailedError  refused, reset, DNS or TLS failure, cut before the answer ended
     ├── ProtocolError        a 2xx answer whose body is not what the API promises
     └── PaginationError      history() cannot prove it can page past a burst of messages
 
@@ -30,6 +32,7 @@ __all__ = [
     "BadRequestError",
     "ClientClosedError",
     "ConflictError",
+    "ConnectionFailedError",
     "FeatureDisabledError",
     "ForbiddenError",
     "InvalidArgumentError",
@@ -38,6 +41,7 @@ __all__ = [
     "NotFoundError",
     "PaginationError",
     "ProtocolError",
+    "RequestTimeoutError",
     "ServerError",
     "TransportError",
     "UnauthorizedError",
@@ -151,6 +155,15 @@ class TransportError(MongooseIMError):
     Raised once the client's :class:`~aiomongoose.RetryPolicy` gives up; the text names the
     method and URL (and the number of tries when there were several).
     """
+
+
+class RequestTimeoutError(TransportError):
+    """A try ran out of time (to connect, or in all), and no retry was left or allowed."""
+
+
+class ConnectionFailedError(TransportError):
+    """The connection failed: refused, reset or dropped (also in the middle of an answer's
+    body), a DNS or TLS failure."""
 
 
 class ProtocolError(MongooseIMError):

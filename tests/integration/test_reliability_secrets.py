@@ -116,12 +116,12 @@ async def test_the_password_appears_only_in_the_authorization_header(caplog):
     assert names == [
         "UnauthorizedError",
         "ServerError",
-        "TransportError",
-        "TransportError",
-        "TransportError",
+        "RequestTimeoutError",
+        "RequestTimeoutError",
+        "ConnectionFailedError",  # dropped during the answer
         "ProtocolError",
-        "TransportError",
-        "TransportError",
+        "ConnectionFailedError",  # refused
+        "TransportError",  # an answer that is not HTTP
     ]
     for exc in errors:
         for text in exception_texts(exc):

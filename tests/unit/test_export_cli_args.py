@@ -82,7 +82,7 @@ def test_password_prompt_on_a_terminal(monkeypatch) -> None:
     argv = ["export", "a@x.lit", "--url", URL, "--user", "admin", "--quiet"]
     assert main(argv, stdout=io.BytesIO(), stderr=err) == 1
     assert asked == ["Password for admin: "]
-    assert "a@x.lit: failed: TransportError" in err.getvalue()
+    assert "a@x.lit: failed: ConnectionFailedError" in err.getvalue()
 
 
 @pytest.mark.parametrize(
