@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import typing
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from itertools import repeat
@@ -104,10 +105,26 @@ def _strict_bool(value: Any, _: Any) -> bool:
     return value
 
 
-def _strict_str_list(value: Any, _: Any) -> list[str]:
-    if type(value) is not list or not all(type(item) is str for item in value):
-        raise TypeError("expected a list of strings")
-    return list(value)
+def _is_list(type_: Any) -> bool:
+    return typing.get_origin(type_) is list
+
+
+def _strict_list(type_: Any, conv: cattrs.Converter) -> Callable[[Any, Any], list[Any]]:
+    (item_type,) = typing.get_args(type_) or (Any,)
+    structure_item = conv.get_structure_hook(item_type)
+
+    def structure(value: Any, _: Any) -> list[Any]:
+        if type(value) is not list:  # cattrs would iterate any iterable: a dict's keys
+            raise TypeError(f"expected a list, got {type(value).__name__}")
+        return [structure_item(item, item_type) for item in value]
+
+    return structure
+
+
+def _json_object(value: Any, _: Any) -> dict[str, Any]:
+    if type(value) is not dict:
+        raise TypeError(f"expected a JSON object, got {type(value).__name__}")
+    return value
 
 
 def _archived_body(value: Any, _: Any) -> str | None:
@@ -145,7 +162,8 @@ def make_converter() -> cattrs.Converter:
     conv.register_structure_hook(str, _strict_str)
     conv.register_structure_hook(int, _strict_int)
     conv.register_structure_hook(bool, _strict_bool)
-    conv.register_structure_hook_func(lambda t: t == list[str], _strict_str_list)
+    conv.register_structure_hook_factory(_is_list, _strict_list)
+    conv.register_structure_hook_func(lambda t: t == dict[str, Any], _json_object)
     conv.register_structure_hook(GraphQLArchivedMessage, _graphql_record)
     conv.register_structure_hook(
         ArchivedMessage,

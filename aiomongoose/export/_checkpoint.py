@@ -24,6 +24,7 @@ from typing import Any
 
 import attrs
 
+from .._codec import STRUCTURE_ERRORS, structure_strict
 from ._options import CheckpointError
 
 __all__ = [
@@ -81,28 +82,42 @@ class Checkpoint:
         """Parse a checkpoint file; :class:`CheckpointError` when it is not one."""
         try:
             data = json.loads(raw)
-            if data["version"] != _VERSION:
-                raise CheckpointError(f"checkpoint version {data['version']!r} is not supported")
-            settings = data["settings"]
-            length = data["length"]
-            owners: dict[str, OwnerState] = {}
-            for item in data["owners"]:
-                cursor = item["cursor"]
-                state = OwnerState(cursor=cursor, done=item["done"], messages=item["messages"])
-                ok = (
-                    type(state.done) is bool
-                    and type(state.messages) is int
-                    and (cursor is None or isinstance(cursor, dict))
-                    and isinstance(item["owner"], str)
-                )
-                if not ok or item["owner"] in owners:
-                    raise CheckpointError("checkpoint has a malformed owner entry")
-                owners[item["owner"]] = state
-        except (ValueError, KeyError, TypeError) as exc:
-            raise CheckpointError(f"not a valid checkpoint ({type(exc).__name__})") from exc
-        if not isinstance(settings, dict) or type(length) is not int or length < 0:
-            raise CheckpointError("checkpoint has a malformed settings or length")
-        return cls(settings=settings, owners=owners, length=length)
+        except ValueError as exc:
+            raise CheckpointError("not a valid checkpoint (not JSON)") from exc
+        version = data.get("version") if isinstance(data, dict) else None
+        if version != _VERSION:
+            raise CheckpointError(f"checkpoint version {version!r} is not supported")
+        try:
+            content = structure_strict(data, _File)
+        except STRUCTURE_ERRORS as exc:
+            raise CheckpointError(f"not a valid checkpoint ({type(exc).__name__}: {exc})") from exc
+        owners: dict[str, OwnerState] = {}
+        for entry in content.owners:
+            if entry.owner in owners:
+                raise CheckpointError(f"checkpoint lists {entry.owner!r} twice")
+            owners[entry.owner] = OwnerState(entry.cursor, entry.done, entry.messages)
+        return cls(settings=content.settings, owners=owners, length=content.length)
+
+
+_count = attrs.validators.ge(0)
+
+
+@attrs.frozen
+class _OwnerEntry:
+    """One entry of the file's ``owners`` list, as written by :meth:`Checkpoint.to_bytes`."""
+
+    owner: str
+    done: bool
+    messages: int = attrs.field(validator=_count)
+    cursor: dict[str, Any] | None  # checked by the history when it resumes
+
+
+@attrs.frozen
+class _File:
+    version: int
+    settings: dict[str, Any]
+    length: int = attrs.field(validator=_count)
+    owners: list[_OwnerEntry]
 
 
 def load_checkpoint(path: Path) -> Checkpoint | None:

@@ -126,6 +126,16 @@ def test_checkpoint_round_trip(tmp_path: Path) -> None:
         b'{"version": 1, "settings": {}, "length": 0, "owners": '
         b'[{"owner": "a", "done": true, "messages": 0, "cursor": null},'
         b' {"owner": "a", "done": true, "messages": 0, "cursor": null}]}',
+        # what the converter's strict hooks refuse, key by key
+        b'{"version": 1, "settings": {}, "length": true, "owners": []}',
+        b'{"version": 1, "settings": {}, "length": 0, "owners": {"a": 1}}',
+        b'{"version": 1, "settings": {}, "length": 0, "owners": [], "extra": 1}',
+        b'{"version": 1, "settings": {}, "length": 0, "owners": '
+        b'[{"owner": 7, "done": true, "messages": 0, "cursor": null}]}',
+        b'{"version": 1, "settings": {}, "length": 0, "owners": '
+        b'[{"owner": "a", "done": true, "messages": -1, "cursor": null}]}',
+        b'{"version": 1, "settings": {}, "length": 0, "owners": '
+        b'[{"owner": "a", "done": true, "messages": 0, "cursor": []}]}',
     ],
 )
 def test_malformed_checkpoints_are_refused(tmp_path: Path, raw: bytes) -> None:
