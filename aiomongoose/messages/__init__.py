@@ -24,7 +24,7 @@ from .._validate import (
 from ..errors import InvalidArgumentError
 from ..jid import validate_jid
 from ..models import Message, MessageList
-from ..paging import ArchiveKey, History, archive_opener
+from ..paging import ArchiveKey, CapFloor, History, archive_opener
 from . import graphql, rest
 
 __all__ = ["Messages"]
@@ -36,6 +36,7 @@ class Messages:
     def __init__(self, transport: Transport, api: Api) -> None:
         self._transport = transport
         self._api = api
+        self._caps = CapFloor()  # what REST answers showed of the server's page cap
 
     async def send(
         self, message: Message, *, timeout: aiohttp.ClientTimeout | float | None = None
@@ -124,7 +125,12 @@ class Messages:
             return await self._graphql_page(owner, with_, before_us, limit, call_timeout)
 
         opener = archive_opener(
-            rest_read, graphql_read, before=before, page_size=page_size, cursor=cursor
+            rest_read,
+            graphql_read,
+            before=before,
+            page_size=page_size,
+            cursor=cursor,
+            cap_floor=self._caps.of(owner),
         )
         key = ArchiveKey(owner, with_)
         return History(opener, self._api, key=key, on_stall=on_stall, cursor=cursor)
@@ -140,7 +146,9 @@ class Messages:
         status, body = await self._transport.rest(
             rest.recent(owner, with_, before_s, limit), timeout
         )
-        return rest.parse_recent(status, body)
+        page = rest.parse_recent(status, body)
+        self._caps.saw(owner, len(page))
+        return page
 
     async def _graphql_page(
         self,

@@ -17,9 +17,9 @@ from ..errors import MongooseIMError
 from ..models import MessageList
 from .history import ArchiveKey, Fetch, History, Opener, Pager
 from .microseconds import GraphQLPager
-from .seconds import BackwardPager
+from .seconds import BackwardPager, CapFloor
 
-__all__ = ["ArchiveKey", "History", "archive_opener"]
+__all__ = ["ArchiveKey", "CapFloor", "History", "archive_opener"]
 
 # read(before, limit) -> page oldest first; GraphQL's also returns the limit applied.
 RestRead = Callable[[int | None, int | None], Awaitable[MessageList]]
@@ -33,11 +33,12 @@ def archive_opener(
     before: int | datetime | None,
     page_size: int | None,
     cursor: object | None,
+    cap_floor: int = 0,
 ) -> Opener:
     """What :class:`History` calls once the wire format is known: the pager for it (from
     ``cursor`` when given) and the fetch it pages with. ``before`` was validated already;
     REST floors it to the second, GraphQL keeps its microseconds. ``rest_read=None``: the
-    archive is not readable over REST."""
+    archive is not readable over REST. ``cap_floor``: see :class:`.seconds.CapFloor`."""
 
     def open_(wire: Wire) -> tuple[Fetch, Pager]:
         if wire == "graphql":
@@ -49,6 +50,6 @@ def archive_opener(
         async def fetch(before_s: int | None, limit: int | None) -> tuple[MessageList, None]:
             return await read(before_s, limit), None
 
-        return fetch, BackwardPager.start(before_seconds(before), page_size, cursor)
+        return fetch, BackwardPager.start(before_seconds(before), page_size, cursor, cap_floor)
 
     return open_

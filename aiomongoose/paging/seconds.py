@@ -45,7 +45,7 @@ from ..errors import InvalidArgumentError
 from ..models import ArchivedMessage
 from .signals import Inconsistent, StallDetected
 
-__all__ = ["DEFAULT_PAGE_SIZE", "BackwardPager", "CursorState"]
+__all__ = ["DEFAULT_PAGE_SIZE", "BackwardPager", "CapFloor", "CursorState"]
 
 # MongooseIM 6.x's default max_result_limit: the page size the pager asks for by default.
 DEFAULT_PAGE_SIZE = 50
@@ -139,9 +139,16 @@ class BackwardPager:
 
     @classmethod
     def start(
-        cls, before: int | None, page_size: int | None, cursor: object | None
+        cls,
+        before: int | None,
+        page_size: int | None,
+        cursor: object | None,
+        cap_floor: int = 0,
     ) -> BackwardPager:
-        """A pager for ``before`` (seconds) and ``page_size``, or resuming from ``cursor``."""
+        """A pager for ``before`` (seconds) and ``page_size``, or resuming from ``cursor``.
+
+        ``cap_floor``: the longest answer already seen from this server for the archive's
+        domain (:class:`CapFloor`), a lower bound of its cap."""
         limit = DEFAULT_PAGE_SIZE if page_size is None else page_size
         if cursor is not None:
             state = CursorState.from_json(cursor)
@@ -152,6 +159,8 @@ class BackwardPager:
         else:
             # Nothing is archived at or before the epoch (and 3.x reads before=0 as "now").
             state = CursorState(upper=before, limit=limit, done=before == 0)
+        if not state.cap_exact:
+            state.cap_seen = max(state.cap_seen, cap_floor)
         return cls(state)
 
     @property
@@ -367,6 +376,31 @@ class BackwardPager:
             if upper is not None
             else ""
         )
+
+
+class CapFloor:
+    """The longest REST answer a client has seen, per domain of the archive's owner.
+
+    The server's cap (``max_result_limit``) is set per host type, so every archive of a
+    domain shares it: what one history or ``recent()`` call saw tells the next history of
+    that domain that answers of that length are not the cap, which settles the end of a
+    small archive that would otherwise be left in doubt.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[str, int] = {}
+
+    @staticmethod
+    def _domain(owner: str) -> str:
+        return owner.partition("/")[0].rpartition("@")[2].lower()
+
+    def of(self, owner: str) -> int:
+        return self._seen.get(self._domain(owner), 0)
+
+    def saw(self, owner: str, length: int) -> None:
+        domain = self._domain(owner)
+        if length > self._seen.get(domain, 0):
+            self._seen[domain] = length
 
 
 def _count_tail(page: Sequence[ArchivedMessage], timestamp: int) -> int:

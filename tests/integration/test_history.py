@@ -203,6 +203,28 @@ async def test_a_doubtful_end_is_logged_with_owner_peer_and_timestamp(caplog):
     assert "1700000000" in line
 
 
+async def test_a_larger_answer_of_the_same_domain_settles_a_small_archive(caplog):
+    # A small archive inside one second is left in doubt (the cap might be its size), but
+    # not once the same client has seen a longer answer for that domain: the cap is per
+    # host type, so it is at least that for every archive of the domain.
+    async with FakeMongooseIM() as server:
+        for jid in (ALICE, RABBIT, "bob@elsewhere.lit"):
+            server.add_user(jid)
+        for i in range(60):
+            server.add_message(HATTER, RABBIT, at_us=BASE_US + i * US, body=str(i))
+        for owner in (ALICE, "bob@elsewhere.lit"):
+            for i in range(3):
+                server.add_message(HATTER, owner, at_us=BASE_US + 1 + i, body=str(i))
+        async with AdminClient(server.url) as client:
+            with caplog.at_level(logging.WARNING, logger="aiomongoose"):
+                assert len([m async for m in client.messages.history(RABBIT)]) == 60
+                assert len([m async for m in client.messages.history(ALICE)]) == 3
+                assert not caplog.records
+                assert len([m async for m in client.messages.history("bob@elsewhere.lit")]) == 3
+        (line,) = [r.getMessage() for r in caplog.records]
+        assert line.startswith("history of bob@elsewhere.lit ended without proof")
+
+
 async def test_small_pages_page_through_the_dense_archive_on_graphql(dense):
     # The GraphQL counterpart: microsecond times and unique ids leave nothing to stall on.
     want = archive_newest_first(dense, ALICE)

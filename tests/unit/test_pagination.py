@@ -14,6 +14,7 @@ import pytest
 from archive_model import (
     US,
     ModelServer,
+    Run,
     check_exactly_once,
     densest_window,
     distinct,
@@ -25,7 +26,7 @@ from hypothesis import strategies as st
 
 from aiomongoose.errors import InvalidArgumentError
 from aiomongoose.models import ArchivedMessage
-from aiomongoose.paging.seconds import DEFAULT_PAGE_SIZE, BackwardPager, CursorState
+from aiomongoose.paging.seconds import DEFAULT_PAGE_SIZE, BackwardPager, CapFloor, CursorState
 from aiomongoose.paging.signals import Inconsistent, StallDetected
 
 T = 1_700_000_000
@@ -198,6 +199,21 @@ def test_a_few_messages_within_one_second_are_all_delivered(offset_us):
     run = check_exactly_once(server, DEFAULT_PAGE_SIZE)
     assert run.out == server.newest_first() and run.pager.doubt is not None
     assert len(server.requests) == 3
+
+
+def test_a_cap_floor_from_the_domain_settles_a_small_burst():
+    # 3 < the floor of 50: the answers were not cut, so the archive is all there.
+    server = ModelServer(distinct([BASE + 1 + i * 1000 for i in range(3)]), cap=50)
+    run = Run(server, BackwardPager.start(None, None, None, cap_floor=50))
+    assert run.out == server.newest_first() and run.pager.doubt is None
+    assert server.requests == [(None, 50)]  # shorter than the limit and the floor: done
+
+
+def test_cap_floor_keeps_the_longest_answer_per_domain():
+    floor = CapFloor()
+    floor.saw("alice@Wonderland.lit/phone", 50)
+    floor.saw("rabbit@wonderland.lit", 7)
+    assert floor.of("hatter@wonderland.lit") == 50 and floor.of("bob@elsewhere.lit") == 0
 
 
 def test_a_few_messages_spread_over_seconds_end_without_doubt():
