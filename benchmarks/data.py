@@ -3,7 +3,7 @@
 Everything is computed, nothing is stored per message, so an archive of 1,000,000 messages
 costs the server no memory. Message ``i`` (0 = oldest) was archived at
 ``START_US + i * STEP_US`` microseconds; the server reports seconds rounded half up and
-selects with the real ``before``/``limit`` rules (see ``shared/mongooseim-rest-api.md``):
+selects with the real ``before``/``limit`` rules (see ``docs/server-behaviour.md``):
 ``time <= before * 10**6`` (inclusive), the newest ``limit`` matches, oldest first.
 """
 
