@@ -20,7 +20,13 @@ from .errors import (
     TransportError,
     UnauthorizedError,
 )
-from .models import ArchivedMessage, GraphQLArchivedMessage, Message, MessageList
+from .models import (
+    ArchivedMessage,
+    GraphQLArchivedMessage,
+    IncomingMessage,
+    Message,
+    MessageList,
+)
 from .paging import History
 from .retry import RetryPolicy
 
@@ -38,6 +44,7 @@ __all__ = [
     "ForbiddenError",
     "GraphQLArchivedMessage",
     "History",
+    "IncomingMessage",
     "InvalidArgumentError",
     "InvalidJIDError",
     "Message",

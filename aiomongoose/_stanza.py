@@ -1,4 +1,4 @@
-"""Reading the ``id`` attribute and the ``<body>`` text out of an archived message stanza.
+"""Reading a ``<message/>`` stanza: its attributes, ``<body>`` text and archive ids.
 
 GraphQL records carry the archived XML instead of REST's ``message_id`` and ``body`` fields
 (docs/server-behaviour.md, "GraphQL reading and sending").
@@ -9,9 +9,12 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-__all__ = ["StanzaError", "id_and_body"]
+import attrs
+
+__all__ = ["MessageFields", "StanzaError", "id_and_body", "message_fields"]
 
 _CLIENT_NS = "jabber:client"
+_STANZA_ID = "{urn:xmpp:sid:0}stanza-id"
 _KEEP_WHITESPACE = str.maketrans({"\r": "&#13;", "\n": "&#10;", "\t": "&#9;"})
 
 # Characters XML 1.0 forbids (C0 controls but TAB/LF/CR): a body sent through the admin API
@@ -32,6 +35,26 @@ class StanzaError(ValueError):
 
 def id_and_body(stanza: str) -> tuple[str, str | None]:
     """``(id attribute or "", body text or None)`` of a ``<message/>`` stanza."""
+    fields = message_fields(stanza)
+    return fields.id, fields.body
+
+
+@attrs.frozen
+class MessageFields:
+    """What a ``<message/>`` stanza says: attributes (``""`` when absent), the ``<body>``
+    text (``None`` without one), and the archive ids of ``<stanza-id by=... id=.../>``
+    children (XEP-0359), as ``{by: id}``."""
+
+    id: str
+    type: str
+    to: str
+    from_: str
+    body: str | None
+    stanza_ids: dict[str, str]
+
+
+def message_fields(stanza: str) -> MessageFields:
+    """Parse a ``<message/>`` stanza; :class:`StanzaError` when it is not one."""
     if "<!" in stanza:  # no DTDs, entity declarations or CDATA tricks in an archived stanza
         raise StanzaError("stanza holds a declaration")
     try:
@@ -52,15 +75,18 @@ def id_and_body(stanza: str) -> tuple[str, str | None]:
     if _local(root.tag) != "message":
         raise StanzaError(f"expected a <message/> stanza, got <{_local(root.tag)}/>")
     body = None
+    stanza_ids: dict[str, str] = {}
     for child in root:
-        if child.tag in ("body", f"{{{_CLIENT_NS}}}body"):
+        if body is None and child.tag in ("body", f"{{{_CLIENT_NS}}}body"):
             body = "".join(child.itertext())
-            break
-    message_id = root.get("id", "")
+        elif child.tag == _STANZA_ID:
+            stanza_ids[child.get("by", "")] = child.get("id", "")
+    attributes = [root.get(name, "") for name in ("id", "type", "to", "from")]
     if shielded:
-        message_id = message_id.translate(_UNSHIELD)
+        attributes = [value.translate(_UNSHIELD) for value in attributes]
         body = None if body is None else body.translate(_UNSHIELD)
-    return message_id, body
+    message_id, type_, to, from_ = attributes
+    return MessageFields(message_id, type_, to, from_, body, stanza_ids)
 
 
 def _local(tag: str) -> str:

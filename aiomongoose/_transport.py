@@ -17,7 +17,7 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import aiohttp
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -29,6 +29,7 @@ from ._wire import GraphQLCall, RestCall
 from .errors import (
     ClientClosedError,
     ConnectionFailedError,
+    ProtocolError,
     RequestTimeoutError,
     TransportError,
     error_for,
@@ -99,6 +100,47 @@ class Transport:
             # Keys are our own ASCII names and values ints: nothing to escape.
             text += "?" + "&".join(f"{key}={int(value)}" for key, value in params.items())
         return URL(text, encoded=True)
+
+    async def open_event_stream(
+        self, segments: Sequence[str], query: Mapping[str, str]
+    ) -> aiohttp.ClientResponse:
+        """``GET`` a Server-Sent Events stream (one try); the open response, to be read and
+        closed by the caller. Whatever is not ``200 text/event-stream`` is read whole and
+        raised as GraphQL reports it (an unknown caller is a 200 with ``errors``), or as
+        :class:`ProtocolError`. The connect timeout applies; reading has none (a quiet
+        stream says nothing for as long as it likes). Not counted in ``max_connections``'
+        slots: a stream holds its connection for as long as it is open."""
+        session = self._get_session()
+        url = URL(
+            f"{self.base_url}/{_quoted_path(tuple(segments))}?{urlencode(query)}", encoded=True
+        )
+        timeout = aiohttp.ClientTimeout(
+            total=None, connect=self._timeout.connect, sock_connect=self._timeout.sock_connect
+        )
+        headers = {**self._headers, "Accept": "text/event-stream"}
+        try:
+            resp = await session.get(
+                url,
+                headers=headers,
+                timeout=timeout,
+                allow_redirects=False,
+                raise_for_status=False,
+                ssl=self._ssl,
+            )
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            raise _transport_error("GET", url, exc, 1) from exc
+        kind = resp.headers.get("Content-Type", "").partition(";")[0].strip().lower()
+        if resp.status == 200 and kind == "text/event-stream":
+            return resp
+        try:
+            body = await resp.read()
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            raise _transport_error("GET", url, exc, 1) from exc
+        finally:
+            resp.release()
+        shown = str(url.with_query(None))
+        _graphql.check(resp.status, body, method="GET", url=shown)  # raises for errors
+        raise ProtocolError("expected an event stream", status=resp.status, body=body)
 
     def _slots(self) -> asyncio.Semaphore:
         # Bounds this client's requests in flight, whoever owns the session, so that a

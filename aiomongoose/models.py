@@ -12,7 +12,13 @@ from ._time import from_microseconds
 from .errors import InvalidArgumentError
 from .jid import validate_jid
 
-__all__ = ["ArchivedMessage", "GraphQLArchivedMessage", "Message", "MessageList"]
+__all__ = [
+    "ArchivedMessage",
+    "GraphQLArchivedMessage",
+    "IncomingMessage",
+    "Message",
+    "MessageList",
+]
 
 
 def _caller(_: object, __: attrs.Attribute[str], value: str) -> None:
@@ -113,6 +119,29 @@ class GraphQLArchivedMessage(ArchivedMessage):
     stanza_id: str | None = None
     stanza: str | None = None
     timestamp_us: int | None = None
+
+
+@attrs.frozen(slots=True)
+class IncomingMessage:
+    """A message routed to a subscribed user (:meth:`Messages.subscribe`), as it arrived.
+
+    ``sender`` is the author's JID (with its resource when it had one) and ``to`` the
+    address it was sent to; ``type`` is the stanza's ``type`` (``"normal"`` when absent);
+    ``message_id`` its ``id`` attribute (may be ``""``, not unique); ``body`` is ``None``
+    without a ``<body>``; ``stanza`` is the XML. ``received_at`` is when the server routed
+    it (microseconds; over REST polling, when it was archived). ``archive_id`` is the
+    ``stanza_id`` that the archive reports for the same message (``getLastMessages``),
+    or ``None`` when the server did not archive it (no body, a headline, archiving off).
+    """
+
+    sender: str
+    to: str
+    type: str
+    message_id: str
+    body: str | None
+    stanza: str
+    received_at: datetime
+    archive_id: str | None = None
 
 
 class MessageList(Sequence[ArchivedMessage]):

@@ -1,4 +1,4 @@
-"""The ``aiomongoose`` command (also ``python -m aiomongoose``): ``export`` and ``demo``.
+"""The ``aiomongoose`` command (also ``python -m aiomongoose``): ``export``, ``listen``, ``demo``.
 
 Argument parsing and wiring only; the work is in :mod:`aiomongoose.export`. Exit status: 0
 done, 1 some owners failed, 2 usage error, 130 interrupted.
@@ -22,6 +22,7 @@ from ..export import ExportOptions
 from ..jid import validate_domain, validate_jid
 from .demo import run_demo
 from .export import EXIT_USAGE, ExportJob, run_export
+from .listen import run_listen
 
 __all__ = ["main"]
 
@@ -78,16 +79,7 @@ def _parser() -> _Parser:
     )
     ex.add_argument("owners", nargs="*", metavar="OWNER", help="JID whose archive to export")
     ex.add_argument("--domain", help="export every user of DOMAIN (GET /users/DOMAIN)")
-    ex.add_argument("--url", default=os.environ.get("MONGOOSEIM_URL"), help="API root URL")
-    ex.add_argument(
-        "--api",
-        choices=["rest", "graphql", "auto"],
-        default="rest",
-        help="REST (MongooseIM 3.x-6.5), GraphQL (6.0+, URL without /graphql) or auto",
-    )
-    ex.add_argument("--user", help="HTTP Basic user (password from --password-env or a prompt)")
-    ex.add_argument("--password-env", default="MONGOOSEIM_PASSWORD", metavar="VAR")
-    ex.add_argument("--host-header", metavar="HOST", help="send this Host header")
+    _connection_arguments(ex, default_api="rest")
     ex.add_argument("--with", dest="with_", metavar="JID", help="only the conversation with JID")
     ex.add_argument("--before", type=_when, metavar="WHEN", help="Unix seconds or ISO 8601")
     ex.add_argument("--page-size", type=_count, metavar="N", help="messages per request")
@@ -98,6 +90,17 @@ def _parser() -> _Parser:
     ex.add_argument("--chronological", action="store_true", help="oldest first per owner")
     ex.add_argument("--on-stall", choices=["raise", "skip"], default="raise")
     ex.add_argument("--quiet", action="store_true", help="no progress and no summary")
+    listen = commands.add_parser(
+        "listen",
+        allow_abbrev=False,
+        help="print the messages routed to JID as JSON lines, as they arrive",
+        description="Print incoming messages of JID until Ctrl-C or SIGTERM, reconnecting.",
+    )
+    listen.add_argument("jid", metavar="JID", help="the user to listen as")
+    _connection_arguments(listen, default_api="auto")
+    listen.add_argument(
+        "--poll-interval", type=float, default=1.0, metavar="S", help="REST polling period"
+    )
     demo = commands.add_parser(
         "demo",
         allow_abbrev=False,
@@ -111,6 +114,20 @@ def _parser() -> _Parser:
     demo.add_argument("--keep", metavar="PATH", help="keep the export at PATH")
     demo.add_argument("--api", choices=["rest", "graphql"], default="rest", help="API to use")
     return parser
+
+
+def _connection_arguments(sub: argparse.ArgumentParser, *, default_api: str) -> None:
+    sub.add_argument("--url", default=os.environ.get("MONGOOSEIM_URL"), help="API root URL")
+    sub.add_argument(
+        "--api",
+        choices=["rest", "graphql", "auto"],
+        default=default_api,
+        help="REST (MongooseIM 3.x-6.5), GraphQL (6.0+, URL without /graphql) or auto "
+        f"(default {default_api})",
+    )
+    sub.add_argument("--user", help="HTTP Basic user (password from --password-env or a prompt)")
+    sub.add_argument("--password-env", default="MONGOOSEIM_PASSWORD", metavar="VAR")
+    sub.add_argument("--host-header", metavar="HOST", help="send this Host header")
 
 
 def _auth(args: argparse.Namespace, parser: _Parser) -> tuple[str, str] | None:
@@ -176,6 +193,8 @@ def main(
         args = parser.parse_args(argv)
         if args.command == "demo":
             return _demo(args, stdout, err)
+        if args.command == "listen":
+            return _listen(args, parser, stdout, err)
         job = _export_job(args, parser)
         try:
             return asyncio.run(run_export(job, stdout=stdout, stderr=err))[0]
@@ -210,3 +229,30 @@ def _demo(args: argparse.Namespace, stdout: BinaryIO | None, err: TextIO) -> int
         if stdout is not None:
             assert isinstance(out, io.TextIOWrapper)
             out.detach()
+
+
+def _listen(args: argparse.Namespace, parser: _Parser, stdout: BinaryIO | None, err: TextIO) -> int:
+    try:
+        validate_jid(args.jid, "JID")
+    except InvalidJIDError as exc:
+        parser.error(str(exc))
+    if not args.url:
+        parser.error("--url is required (or set MONGOOSEIM_URL)")
+    if not 0 < args.poll_interval < math.inf:
+        parser.error("--poll-interval must be a positive number of seconds")
+    listen = run_listen(
+        args.url,
+        args.jid,
+        auth=_auth(args, parser),
+        api=args.api,
+        host_header=args.host_header,
+        poll_interval=args.poll_interval,
+        stdout=stdout if stdout is not None else sys.stdout.buffer,
+        stderr=err,
+    )
+    try:
+        return asyncio.run(listen)
+    except InvalidArgumentError as exc:  # e.g. a malformed --url
+        parser.error(str(exc))
+    except KeyboardInterrupt:
+        return 0

@@ -7,6 +7,8 @@ client speaks, and parse the answer with the same module.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
@@ -26,6 +28,7 @@ from ..jid import validate_jid
 from ..models import Message, MessageList
 from ..paging import ArchiveKey, CapFloor, History, archive_opener
 from . import graphql, rest
+from .live import Subscription
 
 __all__ = ["Messages"]
 
@@ -115,7 +118,19 @@ class Messages:
         if on_stall not in ("raise", "skip"):
             raise InvalidArgumentError("on_stall must be 'raise' or 'skip'")
         call_timeout = as_timeout(timeout)
+        return self._history(owner, with_, before, page_size, cursor, on_stall, call_timeout)
 
+    def _history(
+        self,
+        owner: str,
+        with_: str | None,
+        before: int | datetime | None,
+        page_size: int | None,
+        cursor: dict[str, Any] | None,
+        on_stall: Literal["raise", "skip"],
+        call_timeout: aiohttp.ClientTimeout | None,
+        log_doubt: bool = True,
+    ) -> History:
         async def rest_read(before_s: int | None, limit: int | None) -> MessageList:
             return await self._rest_page(owner, with_, before_s, limit, call_timeout)
 
@@ -133,7 +148,61 @@ class Messages:
             cap_floor=self._caps.of(owner),
         )
         key = ArchiveKey(owner, with_)
-        return History(opener, self._api, key=key, on_stall=on_stall, cursor=cursor)
+        return History(
+            opener, self._api, key=key, on_stall=on_stall, cursor=cursor, log_doubt=log_doubt
+        )
+
+    def subscribe(
+        self,
+        caller: str,
+        *,
+        poll_interval: float = 1.0,
+        max_reconnects: int | None = None,
+        on_reconnect: Callable[[int, str], None] | None = None,
+    ) -> Subscription:
+        """The messages routed to ``caller`` as they arrive: an async iterator of
+        :class:`~aiomongoose.models.IncomingMessage`, to use as ``async with
+        client.messages.subscribe(jid) as incoming: async for message in incoming``.
+
+        GraphQL (6.0+): a Server-Sent Events stream (``GET {base_url}/graphql/sse``,
+        ``stanza.subscribeForMessages``), reconnected with the client's retry backoff when
+        it ends or drops (``max_reconnects`` attempts per interruption; ``None``: no limit),
+        the gap filled from the archive so that no archived message is lost or repeated.
+        REST (3.x-6.5): polls the archive every ``poll_interval`` seconds. Either way only
+        messages from others are yielded. ``on_reconnect(n, reason)`` is called before each
+        reconnection. Errors before the stream: ``UnauthorizedError``; ``BadRequestError``
+        for an unknown user. Leaving the ``async with`` (or ``aclose()``) closes the stream.
+        """
+        validate_jid(caller, "caller")
+        if (
+            not isinstance(poll_interval, (int, float))
+            or isinstance(poll_interval, bool)
+            or not 0 < poll_interval < math.inf
+        ):
+            raise InvalidArgumentError("poll_interval must be a positive number of seconds")
+        if max_reconnects is not None:
+            non_negative_int(max_reconnects, "max_reconnects")
+        if on_reconnect is not None and not callable(on_reconnect):
+            raise InvalidArgumentError("on_reconnect must be callable or None")
+
+        async def read_page(before_us: int | None, limit: int) -> tuple[MessageList, int | None]:
+            return await self._graphql_page(caller, None, before_us, limit, None)
+
+        def open_history() -> History:
+            # Each poll reads back only to the newest second it knew, usually one page:
+            # the end of a small archive is no news for every poll.
+            return self._history(caller, None, None, None, None, "raise", None, False)
+
+        return Subscription(
+            self._transport,
+            self._api,
+            caller,
+            read_page=read_page,
+            open_history=open_history,
+            poll_interval=float(poll_interval),
+            max_reconnects=max_reconnects,
+            on_reconnect=on_reconnect,
+        )
 
     async def _rest_page(
         self,

@@ -95,8 +95,10 @@ class History:
         key: ArchiveKey,
         on_stall: Literal["raise", "skip"],
         cursor: dict[str, Any] | None = None,
+        log_doubt: bool = True,
     ) -> None:
         self._opener = opener
+        self._log_doubt = log_doubt
         self._api = api
         self.key = key
         self._on_stall = on_stall
@@ -189,7 +191,7 @@ class History:
             if new:
                 self.pages_fetched += 1
             self._buffer = new
-        if pager.done and pager.doubt:
+        if pager.done and pager.doubt and self._log_doubt:
             log.warning(
                 "history of %s ended without proof that it is complete: %s",
                 self.key.describe(),

@@ -1,0 +1,364 @@
+"""``Subscription``: the async iterator returned by ``client.messages.subscribe()``.
+
+Two modes, one promise (every incoming message once, in order, nothing lost silently):
+
+* **GraphQL (SSE).** One ``GET {base}/graphql/sse`` stream, read only as fast as messages
+  are consumed. When it ends (the server closes every stream ``sse_idle_timeout`` after it
+  began) or drops, the subscription reconnects with the client's retry backoff, then reads
+  the caller's archive back to the last archived message it yielded and yields what came
+  in meanwhile, before the new stream's messages. A live message names its archive id
+  (``<stanza-id by=caller>``): that id anchors the read-back and keys out duplicates.
+* **REST (polling).** ``recent()`` every ``poll_interval`` seconds, paged back with the
+  second-granular care of ``history()``: each poll reads the archive back to the last
+  reported second it had seen and counts the entries of that second it already knew.
+
+docs/server-behaviour.md, "Subscriptions over SSE", says what the server sends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+
+import aiohttp
+
+from .._api import Api
+from .._stanza import StanzaError, message_fields
+from .._time import from_microseconds
+from .._transport import Transport
+from ..errors import (
+    ApiError,
+    BadRequestError,
+    ClientClosedError,
+    FeatureDisabledError,
+    ProtocolError,
+    TransportError,
+    UnauthorizedError,
+)
+from ..jid import bare
+from ..models import ArchivedMessage, IncomingMessage, MessageList
+from ..paging import History
+from .sse import EventDecoder, archive_id_for, parse_event, subscribe_query
+
+__all__ = ["Subscription"]
+
+log = logging.getLogger("aiomongoose")
+
+# (before_us, limit) -> a GraphQL page of the caller's archive, oldest first.
+ReadPage = Callable[[int | None, int], Awaitable[tuple[MessageList, int | None]]]
+# () -> the caller's archive over REST, newest first.
+OpenHistory = Callable[[], History]
+
+_SSE_PATH = ("graphql", "sse")
+_READ_BACK_PAGE = 50
+# Archive ids yielded lately, against duplicates between a read-back and the live stream.
+_REMEMBERED = 4096
+# A live message's routing time and its archive time differ by the time it takes to archive
+# it; reading back stops this far below the anchor when the anchor itself is gone.
+_SKEW_US = 10_000_000
+
+
+class Subscription:
+    """Messages routed to ``caller``, in arrival order; see :meth:`Messages.subscribe`.
+
+    Use it as ``async with client.messages.subscribe(jid) as incoming: async for m in
+    incoming``. ``reconnects`` counts the reconnections made so far.
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        api: Api,
+        caller: str,
+        *,
+        read_page: ReadPage,
+        open_history: OpenHistory,
+        poll_interval: float,
+        max_reconnects: int | None,
+        on_reconnect: Callable[[int, str], None] | None,
+    ) -> None:
+        self._transport = transport
+        self._api = api
+        self.caller = caller
+        self._owner = bare(caller).lower()
+        self._read_page = read_page
+        self._open_history = open_history
+        self._poll_interval = poll_interval
+        self._max_reconnects = max_reconnects
+        self._on_reconnect = on_reconnect
+        self.reconnects = 0
+        self._opened = False
+        self._closed = False
+        self._pending: deque[IncomingMessage] = deque()
+        # SSE
+        self._resp: aiohttp.ClientResponse | None = None
+        self._decoder = EventDecoder()
+        self._url = ""
+        self._seen: deque[str] = deque(maxlen=_REMEMBERED)
+        self._seen_set: set[str] = set()
+        self._anchor_id: str | None = None  # the newest archived message accounted for
+        self._anchor_us: int | None = None
+        self._archive_off = False
+        # REST polling: the newest reported second seen, and how many entries report it
+        self._second: int | None = None
+        self._at_second = 0
+
+    async def __aenter__(self) -> Subscription:
+        await self._open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __aiter__(self) -> Subscription:
+        return self
+
+    async def __anext__(self) -> IncomingMessage:
+        if self._closed:
+            raise StopAsyncIteration
+        if not self._opened:
+            await self._open()
+        while True:
+            while self._pending:
+                message = self._pending.popleft()
+                if self._is_new(message):
+                    return message
+            if self._resp is None:
+                await self._poll()
+            else:
+                await self._read_stream()
+
+    async def aclose(self) -> None:
+        """Close the stream (the server then ends its session). Idempotent."""
+        self._closed = True
+        self._pending.clear()
+        self._drop_stream()
+
+    # -- opening ---------------------------------------------------------------------------
+
+    async def _open(self) -> None:
+        if self._transport.closed:
+            raise ClientClosedError("this AdminClient is closed")
+        self._opened = True
+        if await self._api.resolve() == "graphql":
+            await self._connect()
+            await self._anchor_at_newest()
+        else:
+            await self._poll_anchor()
+
+    async def _connect(self) -> None:
+        self._resp = await self._transport.open_event_stream(
+            _SSE_PATH, subscribe_query(self.caller)
+        )
+        self._url = str(self._resp.url.with_query(None))
+        self._decoder = EventDecoder()
+
+    def _drop_stream(self) -> None:
+        resp, self._resp = self._resp, None
+        if resp is not None:
+            resp.close()  # closes the connection: the server ends the SSE session
+
+    # -- SSE --------------------------------------------------------------------------------
+
+    async def _read_stream(self) -> None:
+        assert self._resp is not None
+        try:
+            chunk = await self._resp.content.readany()
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            await self._reconnect(f"{type(exc).__name__}: {exc}")
+            return
+        if not chunk:
+            await self._reconnect("the server ended the stream")
+            return
+        for data in self._decoder.feed(chunk):
+            message = parse_event(data, self.caller, url=self._url)
+            if message.archive_id is not None:  # held until handed out: accounted for
+                self._anchor_id, self._anchor_us = message.archive_id, _microseconds(message)
+            self._pending.append(message)
+
+    async def _reconnect(self, reason: str) -> None:
+        self._drop_stream()
+        attempts = 0
+        policy = self._transport.retry
+        while True:
+            if self._transport.closed:
+                raise ClientClosedError("this AdminClient is closed")
+            if self._max_reconnects is not None and attempts >= self._max_reconnects:
+                raise TransportError(
+                    f"the stream of {self.caller} ended ({reason}); gave up after "
+                    f"{attempts} reconnection attempts (max_reconnects={self._max_reconnects})"
+                )
+            if attempts:  # the first try at once: the server ends every stream on time
+                delay = policy.delay(attempts, None) if policy else min(0.1 * 2**attempts, 10.0)
+                await asyncio.sleep(delay)
+            attempts += 1
+            self.reconnects += 1
+            if self._on_reconnect is not None:
+                self._on_reconnect(self.reconnects, reason)
+            log.info("subscription of %s: reconnecting (%s)", self.caller, reason)
+            try:
+                await self._connect()
+            except (UnauthorizedError, BadRequestError):
+                raise  # wrong credentials, an unknown user: a retry cannot fix them
+            except (TransportError, ApiError, ProtocolError) as exc:
+                reason = f"{type(exc).__name__}: {exc}"
+                continue
+            await self._read_back()
+            return
+
+    def _is_new(self, message: IncomingMessage) -> bool:
+        archive_id = message.archive_id
+        if archive_id is None:
+            return True
+        if archive_id in self._seen_set:
+            return False
+        if len(self._seen) == self._seen.maxlen:
+            self._seen_set.discard(self._seen[0])
+        self._seen.append(archive_id)
+        self._seen_set.add(archive_id)
+        return True
+
+    async def _anchor_at_newest(self) -> None:
+        """Where the archive stood when the subscription started: the first read-back
+        stops there."""
+        try:
+            page, _ = await self._read_page(None, 1)
+        except FeatureDisabledError:
+            self._archive_off = True
+            return
+        if page:
+            self._anchor_id, self._anchor_us = page[-1].stanza_id, page[-1].timestamp_us
+
+    async def _read_back(self) -> None:
+        """Queue, oldest first, the incoming messages archived since the anchor."""
+        if self._archive_off:
+            log.warning(
+                "subscription of %s reconnected; the server does not archive its messages, "
+                "so any routed to it meanwhile are lost",
+                self.caller,
+            )
+            return
+        gap: list[ArchivedMessage] = []  # newest first
+        collected: set[str | None] = set()
+        before: int | None = None
+        while True:
+            try:
+                page, applied = await self._read_page(before, _READ_BACK_PAGE)
+            except FeatureDisabledError:
+                self._archive_off = True
+                log.warning(
+                    "subscription of %s reconnected, but the archive is off: messages "
+                    "routed to it meanwhile are lost",
+                    self.caller,
+                )
+                return
+            reached, fresh = False, 0
+            for record in reversed(page):
+                if record.stanza_id == self._anchor_id or (
+                    self._anchor_us is not None
+                    and (record.timestamp_us or 0) < self._anchor_us - _SKEW_US
+                ):
+                    reached = True
+                    break
+                if record.stanza_id not in collected:  # `before` is inclusive: repeats
+                    collected.add(record.stanza_id)
+                    gap.append(record)
+                    fresh += 1
+            if reached or not page or len(page) < (applied or _READ_BACK_PAGE) or not fresh:
+                break
+            before = page[0].timestamp_us
+        for record in reversed(gap):
+            if record.stanza_id in self._seen_set or bare(record.sender).lower() == self._owner:
+                continue
+            self._pending.append(_from_archive(record, self.caller))
+        # What the gap held is accounted for, whether queued or not (sent by the caller).
+        if gap:
+            self._anchor_id, self._anchor_us = gap[0].stanza_id, gap[0].timestamp_us
+
+    # -- REST polling ----------------------------------------------------------------------
+
+    async def _poll_anchor(self) -> None:
+        newest = await self._entries_since(None)
+        if newest:
+            self._remember_second(newest)
+        else:
+            self._second, self._at_second = 0, 0  # an empty archive: all that comes is new
+
+    async def _poll(self) -> None:
+        await asyncio.sleep(self._poll_interval)
+        if self._transport.closed:
+            raise ClientClosedError("this AdminClient is closed")
+        entries = await self._entries_since(self._second)
+        if not entries:
+            return
+        second = self._second
+        at_second = [e for e in entries if e.timestamp == second]
+        fresh = at_second[self._at_second :] + [e for e in entries if e.timestamp != second]
+        for record in fresh:
+            if bare(record.sender).lower() != self._owner:
+                self._pending.append(_from_rest(record, self.caller))
+        self._remember_second(entries)
+
+    async def _entries_since(self, second: int | None) -> list[ArchivedMessage]:
+        """The archive's entries reporting ``second`` or later, oldest first; with
+        ``None``, those of the newest second."""
+        newest_first: list[ArchivedMessage] = []
+        async for record in self._open_history():
+            floor = second
+            if floor is None:
+                floor = newest_first[0].timestamp if newest_first else record.timestamp
+            if record.timestamp < floor:
+                break
+            newest_first.append(record)
+        return newest_first[::-1]
+
+    def _remember_second(self, entries: list[ArchivedMessage]) -> None:
+        newest = entries[-1].timestamp
+        count = sum(1 for e in entries if e.timestamp == newest)
+        if newest == self._second:
+            count = max(count, self._at_second)
+        self._second, self._at_second = newest, count
+
+
+def _microseconds(message: IncomingMessage) -> int:
+    delta = message.received_at - from_microseconds(0)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _from_archive(record: ArchivedMessage, caller: str) -> IncomingMessage:
+    stanza = record.stanza or ""
+    try:
+        fields = message_fields(stanza)
+    except StanzaError as exc:
+        raise ProtocolError(f"an archived stanza of {caller} is malformed ({exc})") from None
+    return IncomingMessage(
+        sender=record.sender,
+        to=fields.to or caller,
+        type=fields.type or "normal",
+        message_id=record.message_id,
+        body=record.body,
+        stanza=stanza,
+        received_at=record.sent_at,
+        archive_id=record.stanza_id or archive_id_for(fields.stanza_ids, caller),
+    )
+
+
+def _from_rest(record: ArchivedMessage, caller: str) -> IncomingMessage:
+    # A REST record carries no stanza: the address and type are not reported.
+    return IncomingMessage(
+        sender=record.sender,
+        to=bare(caller),
+        type="chat",
+        message_id=record.message_id,
+        body=record.body,
+        stanza="",
+        received_at=record.sent_at,
+    )
