@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+import os
 from collections import defaultdict
+from collections.abc import Awaitable
 from pathlib import Path
 
 import pytest
@@ -276,25 +279,53 @@ async def test_resume_with_other_settings_is_refused(client, tmp_path: Path) -> 
         await export_archives(client, [ALICE, BOB], out, ExportOptions(resume=True))
 
 
-async def test_chronological_spools_beside_the_output(client, tmp_path: Path, monkeypatch) -> None:
-    from aiomongoose.export import _engine
-    from aiomongoose.export._spool import Spool
+PROC_FDS = Path("/proc/self/fd")
 
-    used: list[str | None] = []
 
-    class Recording(Spool):
-        def __init__(self, directory: str | None = None) -> None:
-            used.append(directory)
-            super().__init__(directory)
+def open_unlinked_files() -> set[str]:
+    """The files this process holds open although they are unlinked, as Linux shows them
+    (``/proc/self/fd``): ``"<directory>/<name> (deleted)"``, the name unique while open."""
+    found = set()
+    for fd in os.listdir(PROC_FDS):
+        try:
+            target = os.readlink(PROC_FDS / fd)
+        except OSError:  # closed meanwhile (the listing's own descriptor, among others)
+            continue
+        if target.endswith(" (deleted)"):
+            found.add(target)
+    return found
 
-    monkeypatch.setattr(_engine, "Spool", Recording)
+
+async def spools_of(export: Awaitable[object]) -> list[Path]:
+    """Run ``export`` and return the directory of each unlinked file it held open (its
+    spools), watching every few milliseconds; none may still be open once it returned."""
+    before = open_unlinked_files()
+    task = asyncio.ensure_future(export)
+    seen: set[str] = set()
+    while not task.done():
+        seen |= open_unlinked_files() - before
+        await asyncio.sleep(0.005)
+    await task
+    assert open_unlinked_files() - before == set()  # every spool closed, not only unlinked
+    return sorted(Path(target.removesuffix(" (deleted)")).parent for target in seen)
+
+
+@pytest.mark.skipif(not PROC_FDS.is_dir(), reason="spools are watched through /proc/self/fd")
+async def test_chronological_spools_beside_the_output(server, client, tmp_path: Path) -> None:
+    # Each spool is an unlinked file, seen only through the descriptors the export holds:
+    # slow answers keep every owner's spool open long enough to be watched.
+    server.delay(0.05)
     out = tmp_path / "sub" / "out.jsonl"
     out.parent.mkdir()
-    await export_archives(client, [ALICE, BOB], out, ExportOptions(chronological=True))
-    assert used == [str(out.parent)] * 2
+    export = export_archives(client, [ALICE, BOB], out, ExportOptions(chronological=True))
+    assert await spools_of(export) == [out.parent.resolve()] * 2  # one per owner
     assert sorted(p.name for p in out.parent.iterdir()) == ["out.jsonl"]  # spools unlinked
+    lines = out.read_text("utf-8").splitlines()
+    assert by_owner(lines) == {ALICE: ALICE_NEWEST_FIRST[::-1], BOB: BOB_NEWEST_FIRST[::-1]}
     spools = tmp_path / "spools"
     spools.mkdir()
     options = ExportOptions(chronological=True, spool_dir=str(spools))
-    await export_archives(client, [CAROL], io.BytesIO(), options)
-    assert used[-1] == str(spools) and list(spools.iterdir()) == []
+    stream = io.BytesIO()
+    assert await spools_of(export_archives(client, [CAROL], stream, options)) == [spools.resolve()]
+    assert list(spools.iterdir()) == []
+    assert stream.getvalue().decode().splitlines() == CAROL_NEWEST_FIRST[::-1]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import signal
 import sys
@@ -185,31 +186,47 @@ async def test_every_commit_boundary_is_resumable(
     server, tmp_path: Path, monkeypatch, chronological: bool
 ) -> None:
     """What SIGKILL leaves just before and just after a commit (the bytes the OS has, so
-    not what sits in Python's buffers) is resumable into exactly the clean export."""
-    from aiomongoose.export import _sink
+    not what sits in Python's buffers) is resumable into exactly the clean export.
 
+    A commit is the durability step the README describes: the output is fsynced, then the
+    checkpoint that counts its length is replaced (and its directory fsynced). The states
+    are taken at those fsyncs, as the OS has the files then: at the output's fsync (every
+    byte written so far, the old checkpoint), at any shorter cut of it down to the old
+    checkpoint's length (SIGKILL while Python's buffer was being flushed), and at the
+    directory's fsync after the checkpoint moved.
+    """
     owners = server.users_of(DOMAIN)[:4]
     out = tmp_path / "out.jsonl"
     cp = checkpoint_path(out)
     rng = random.Random(11)
     states: list[tuple[bytes, bytes]] = []
-    real_commit = _sink.FileSink.commit
+    taking = [False]  # a commit whose states are being taken (few: chronological)
+    real_fsync = os.fsync
 
-    def commit(self, snapshot: bytes) -> None:
-        take = chronological or rng.random() < 0.1  # chronological: few commits
-        if take:
-            states.append((out.read_bytes(), cp.read_bytes()))
-        real_commit(self, snapshot)
-        if take:
+    def fsync(fd: int) -> None:
+        real_fsync(fd)
+        if not cp.exists():
+            return
+        synced = os.fstat(fd)
+        if out.exists() and os.path.samestat(synced, out.stat()):  # the output: before
+            taking[0] = chronological or rng.random() < 0.1
+            if taking[0]:
+                data, checkpoint = out.read_bytes(), cp.read_bytes()
+                durable = json.loads(checkpoint)["length"]
+                assert durable <= len(data)
+                states.append((data, checkpoint))
+                states.append((data[: rng.randint(durable, len(data))], checkpoint))
+        elif taking[0] and os.path.samestat(synced, os.stat(tmp_path)):  # its directory: after
+            taking[0] = False
             states.append((out.read_bytes(), cp.read_bytes()))
 
     options = ExportOptions(page_size=20, checkpoint_interval=0, chronological=chronological)
     async with AdminClient(server.url) as client:
-        monkeypatch.setattr(_sink.FileSink, "commit", commit)
+        monkeypatch.setattr(os, "fsync", fsync)
         assert (await export_archives(client, owners, out, options)).ok
         monkeypatch.undo()
         expected = out.read_text("utf-8").splitlines()
-        assert len(states) >= 4
+        assert len(states) >= 6 and not taking[0]  # every "before" got its "after"
         resumed = tmp_path / "resumed.jsonl"
         for data, checkpoint in states:
             resumed.write_bytes(data)

@@ -11,8 +11,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, timezone
 
+import aiohttp
 import pytest
 
 from aiomongoose import (
@@ -364,33 +367,62 @@ async def test_before_bounds_the_history_alike_on_both_backends(api):
     assert len(by_datetime) == 1_001
 
 
+@asynccontextmanager
+async def pool_of_one() -> AsyncIterator[tuple[aiohttp.ClientSession, list[str]]]:
+    """A caller's session whose pool holds a single connection, with the waits it traced:
+    a request that finds that connection still taken waits for it and adds ``"queued"``."""
+    queued: list[str] = []
+
+    async def on_queued(*_: object) -> None:
+        queued.append("queued")
+
+    trace = aiohttp.TraceConfig()
+    trace.on_connection_queued_start.append(on_queued)
+    connector = aiohttp.TCPConnector(limit=1)
+    async with aiohttp.ClientSession(connector=connector, trace_configs=[trace]) as session:
+        yield session, queued
+
+
 async def test_break_leaves_no_request_or_response_open(dense, api):
-    async with AdminClient(dense.url, api=api) as client:
-        async for _ in client.messages.history(ALICE):
-            break
-        connector = client._transport._session.connector
-        assert connector is not None
-        assert len(connector._acquired) == 0
-        requests_before = len(dense.requests)
-        await asyncio.sleep(0.05)
-        assert len(dense.requests) == requests_before == 1
+    async with pool_of_one() as (session, queued):
+        async with AdminClient(dense.url, api=api, session=session, max_connections=1) as client:
+            async for _ in client.messages.history(ALICE):
+                break
+            requests_before = len(dense.requests)
+            await asyncio.sleep(0.05)
+            assert len(dense.requests) == requests_before == 1  # no request after the break
+            assert dense.requests[0].status == 200
+            # The one connection (and the client's one slot) is free: the next request gets
+            # it at once, without queueing behind an unread answer.
+            recent = await asyncio.wait_for(client.messages.recent(ALICE, limit=1), 5)
+            assert len(recent) == 1 and queued == []
 
 
 async def test_cancelling_mid_request_releases_the_connection(dense, api):
     dense.delay(2.0)
-    async with AdminClient(dense.url, api=api) as client:
+    async with pool_of_one() as (session, queued):
+        async with AdminClient(dense.url, api=api, session=session, max_connections=1) as client:
 
-        async def consume():
-            return [m async for m in client.messages.history(ALICE)]
+            async def consume():
+                return [m async for m in client.messages.history(ALICE)]
 
-        task = asyncio.create_task(consume())
-        await asyncio.sleep(0.2)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await asyncio.wait_for(task, 5)
-        connector = client._transport._session.connector
-        assert len(connector._acquired) == 0
-    dense.delay(0)
+            async def first_request_received() -> None:
+                while not dense.requests:
+                    await asyncio.sleep(0.01)
+
+            task = asyncio.create_task(consume())
+            await asyncio.wait_for(first_request_received(), 5)
+            await asyncio.sleep(0.05)
+            assert [r.status for r in dense.requests] == [None]  # the server is still on it
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await asyncio.wait_for(task, 5)
+            dense.delay(0)
+            # The cancelled request gave its connection (and slot) back: the next request
+            # does not wait for it.
+            recent = await asyncio.wait_for(client.messages.recent(ALICE, limit=1), 5)
+            assert len(recent) == 1 and queued == []
+        assert not session.closed  # the caller's session: the client leaves it open
 
 
 async def test_closing_the_client_mid_iteration_raises_a_clear_error(dense, api):

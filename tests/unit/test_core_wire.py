@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import gc
 import json
 import re
+import socket
 import warnings
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, timezone
 
 import aiohttp
@@ -26,6 +30,7 @@ from aiomongoose import (
     BadRequestError,
     ClientClosedError,
     ConflictError,
+    ConnectionFailedError,
     ForbiddenError,
     InvalidArgumentError,
     InvalidJIDError,
@@ -72,6 +77,55 @@ def sent_authorization(kwargs) -> str | None:
         return headers["Authorization"]
     auth = kwargs.get("auth")
     return None if auth is None else auth.encode()
+
+
+@asynccontextmanager
+async def unclosed_reports() -> AsyncIterator[list[str]]:
+    """What aiohttp reports about a session or connector garbage-collected unclosed, from
+    entry until a few loop turns and a ``gc.collect()`` on leaving: its ResourceWarning
+    (``"ResourceWarning: Unclosed ..."``) and its call to the loop's exception handler
+    (``"handler: Unclosed ..."``); sorted.
+
+    A client that made no session has nothing to report; one whose session is still open
+    when it is dropped has.
+    """
+    loop = asyncio.get_running_loop()
+    reports: list[str] = []
+
+    def on_warning(message, category, *_args, **_kwargs) -> None:
+        # The text only: keeping the warning (its source) would resurrect the session.
+        reports.append(f"{category.__name__}: {str(message).split(' <', 1)[0]}")
+
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _, context: reports.append(f"handler: {context['message']}"))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", ResourceWarning)  # other warnings stay errors
+            warnings.showwarning = on_warning
+            try:
+                yield reports
+            finally:
+                for _ in range(3):  # callbacks still queued may hold a failed try's request
+                    await asyncio.sleep(0)
+                gc.collect()
+    finally:
+        loop.set_exception_handler(previous)
+    reports.sort()
+
+
+@pytest.fixture
+def refused_url() -> Iterator[str]:
+    """A loopback URL that refuses every connection at once (no network, no server).
+
+    The tests of session ownership use it instead of aioresponses, whose mock keeps every
+    session it served alive, so that a dropped client's session is really collected.
+    """
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))  # bound, never listening: the port is ours and refuses
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}/api"
+
+
+UNCLOSED_SESSION = ["ResourceWarning: Unclosed client session", "handler: Unclosed client session"]
 
 
 # aiohttp 3.14 deprecates BasicAuth; see test_auth_emits_no_deprecation_warning.
@@ -682,10 +736,27 @@ def test_credentials_in_base_url_and_auth_both_rejected():
         AdminClient("http://admin:pw@localhost:8088/api", auth=("admin", "pw"))
 
 
-def test_construction_outside_a_loop_creates_no_session():
-    c = AdminClient(BASE)  # filterwarnings=error: aiohttp would warn here if it made one
-    assert c.closed is False
-    assert c._transport._session is None
+def test_construction_outside_a_loop_creates_no_session(refused_url):
+    # filterwarnings=error: aiohttp would warn here if it made a session outside a loop
+    clients = [AdminClient(refused_url, retry=None), AdminClient(refused_url, retry=None)]
+    assert [c.closed for c in clients] == [False, False]
+
+    async def use() -> tuple[list[str], list[str]]:
+        async with unclosed_reports() as unused:
+            del clients[0]  # dropped unclosed, yet no session to report: none was made
+        # The session is made on first use, inside the loop (even for a try that fails):
+        # that client, dropped without close(), leaves it open for aiohttp to report.
+        async with unclosed_reports() as used:
+            with pytest.raises(ConnectionFailedError):
+                await clients[0].messages.recent(ALICE)
+            del clients[0]
+        return unused, used
+
+    loop = asyncio.new_event_loop()  # its own loop, so as not to touch the thread's
+    try:
+        assert loop.run_until_complete(use()) == ([], UNCLOSED_SESSION)
+    finally:
+        loop.close()
 
 
 # --- repr and credentials ---------------------------------------------------------------------
@@ -764,27 +835,39 @@ async def test_callers_session_closed_by_caller_raises_client_closed(mocked):
     assert mocked.requests == {}
 
 
-async def test_owned_session_closed_by_close(mocked):
-    mocked.get(enc(f"/messages/{ALICE_Q}"), body="[]")
-    c = AdminClient(BASE)
-    await c.messages.recent(ALICE)
-    session = c._transport._session
-    assert isinstance(session, aiohttp.ClientSession)
-    assert not session.closed
-    await c.close()
-    assert session.closed
-    assert c.closed
-    await c.close()  # idempotent
-    assert c.closed
+async def test_owned_session_closed_by_close(refused_url):
+    # A used client holds an open session of its own (made for its first try, which the
+    # refusing port makes fail): dropped without close(), aiohttp reports it unclosed...
+    async with unclosed_reports() as reports:
+        leaky = AdminClient(refused_url, retry=None)
+        with pytest.raises(ConnectionFailedError):
+            await leaky.messages.recent(ALICE)
+        assert not leaky.closed
+        del leaky
+    assert reports == UNCLOSED_SESSION
+    # ...and close() is what closes it: nothing to report once the client is dropped.
+    async with unclosed_reports() as reports:
+        c = AdminClient(refused_url, retry=None)
+        with pytest.raises(ConnectionFailedError):
+            await c.messages.recent(ALICE)
+        await c.close()
+        assert c.closed
+        await c.close()  # idempotent
+        assert c.closed
+        del c
+    assert reports == []
 
 
-async def test_async_with_closes_owned_session(mocked):
-    mocked.get(enc(f"/messages/{ALICE_Q}"), body="[]")
-    async with AdminClient(BASE) as c:
-        await c.messages.recent(ALICE)
-        session = c._transport._session
-    assert session is not None and session.closed
-    assert c.closed
+async def test_async_with_closes_owned_session(refused_url):
+    # (test_owned_session_closed_by_close shows that an open session would be reported)
+    async with unclosed_reports() as reports:
+        async with AdminClient(refused_url, retry=None) as c:
+            with pytest.raises(ConnectionFailedError):
+                await c.messages.recent(ALICE)
+            assert not c.closed
+        assert c.closed
+        del c
+    assert reports == []
 
 
 async def test_close_before_any_request():
