@@ -34,6 +34,7 @@ EXPECTED = {
     "GraphQLArchivedMessage",
     "MessageList",
     "History",
+    "IncomingMessage",
     "RetryPolicy",
     "__version__",
 } | ERROR_CLASSES
