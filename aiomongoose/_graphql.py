@@ -36,12 +36,11 @@ _BY_CODE: dict[str, type[ApiError]] = {
 }
 
 
-def _graphql_error(status: int, body: bytes, method: str, url: str) -> ApiError | None:
-    """The ApiError for an answer that carries ``errors`` (or a non-2xx status)."""
-    try:
-        data = parse_json(body, status)
-    except ProtocolError:
-        data = None
+def _graphql_error(
+    status: int, body: bytes, data: Any, method: str, url: str
+) -> ApiError | None:
+    """The ApiError for an answer (``data``: its decoded JSON, or None) that carries
+    ``errors``, or has a non-2xx status."""
     errors = data.get("errors") if isinstance(data, dict) else None
     if not errors:
         if status >= 300:
@@ -75,10 +74,15 @@ def _feature_hint(code: str | None, message: str, extensions: Any) -> str:
 
 def check(status: int, body: bytes, *, method: str, url: str) -> dict[str, Any]:
     """Raise for any answer with ``errors``; return its ``data`` object otherwise."""
-    error = _graphql_error(status, body, method, url)
+    try:
+        data = parse_json(body, status)
+    except ProtocolError:
+        if status < 300:
+            raise
+        data = None  # an error status with a body that is not JSON
+    error = _graphql_error(status, body, data, method, url)
     if error is not None:
         raise error
-    data = parse_json(body, status)
     result = data.get("data") if isinstance(data, dict) else None
     if not isinstance(result, dict):
         raise ProtocolError("expected a GraphQL answer with data", status=status, body=body)

@@ -16,6 +16,7 @@ __all__ = ["MessageFields", "StanzaError", "id_and_body", "message_fields"]
 _CLIENT_NS = "jabber:client"
 _STANZA_ID = "{urn:xmpp:sid:0}stanza-id"
 _KEEP_WHITESPACE = str.maketrans({"\r": "&#13;", "\n": "&#10;", "\t": "&#9;"})
+_HAS_WHITESPACE = re.compile("[\r\n\t]").search
 
 # Characters XML 1.0 forbids (C0 controls but TAB/LF/CR): a body sent through the admin API
 # may hold them (terminal colour codes, say) and the server's printer writes them as they
@@ -69,7 +70,9 @@ def message_fields(stanza: str) -> MessageFields:
         # An XML parser turns a literal CR (or CRLF) into LF, and TAB/LF/CR in an attribute
         # value into spaces; the server's printer (exml) writes them literally, never inside
         # the markup itself, so as character references they reach us unchanged.
-        root = ET.fromstring(text.translate(_KEEP_WHITESPACE))
+        root = ET.fromstring(
+            text.translate(_KEEP_WHITESPACE) if _HAS_WHITESPACE(text) is not None else text
+        )
     except ET.ParseError as exc:
         raise StanzaError(f"stanza is not well-formed XML: {exc}") from None
     if _local(root.tag) != "message":

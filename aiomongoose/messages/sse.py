@@ -11,7 +11,7 @@ from __future__ import annotations
 from .._codec import dumps
 from .._graphql import check, operation_result
 from .._stanza import StanzaError, message_fields
-from .._time import from_microseconds, parse_datetime_us
+from .._time import parse_datetime
 from ..errors import ProtocolError
 from ..jid import bare
 from ..models import IncomingMessage
@@ -81,7 +81,7 @@ def parse_event(data: bytes, caller: str, *, url: str) -> IncomingMessage:
     if type(sender) is not str or type(stanza) is not str:
         raise ProtocolError("an event's sender and stanza must be strings", status=200, body=data)
     try:
-        received_us = parse_datetime_us(timestamp)
+        received_at = parse_datetime(timestamp)
         fields = message_fields(stanza)
     except (TypeError, ValueError, StanzaError) as exc:
         raise ProtocolError(f"malformed event ({exc})", status=200, body=data) from None
@@ -92,7 +92,7 @@ def parse_event(data: bytes, caller: str, *, url: str) -> IncomingMessage:
         message_id=fields.id,
         body=fields.body,
         stanza=stanza,
-        received_at=from_microseconds(received_us),
+        received_at=received_at,
         archive_id=archive_id_for(fields.stanza_ids, caller),
     )
 

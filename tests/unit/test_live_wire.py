@@ -6,9 +6,17 @@ import json
 from datetime import datetime, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aiomongoose import ApiError, BadRequestError, IncomingMessage, ProtocolError
 from aiomongoose._stanza import message_fields
+from aiomongoose._time import (
+    format_datetime_us,
+    from_microseconds,
+    parse_datetime,
+    parse_datetime_us,
+)
 from aiomongoose.messages.sse import (
     MAX_EVENT_BYTES,
     SUBSCRIBE,
@@ -129,3 +137,25 @@ def test_message_fields_reads_every_stanza_id():
         None,
     )
     assert fields.stanza_ids == {"d@e": "1", "room@muc.e": "2"}
+
+
+@settings(max_examples=500)
+@given(st.integers(0, 253_402_300_799_999_999))
+def test_the_fast_date_time_path_agrees_with_the_general_parser(time_us):
+    text = format_datetime_us(time_us)
+    assert parse_datetime(text) == from_microseconds(parse_datetime_us(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2026-02-30T05:00:00.123456Z", "2026-12-07T05:00: 0.123456Z", "2026-12-07T05:00:00Z",
+     "2026-12-07T05:00:00.123+02:00", "+026-12-07T05:00:00.123456Z"],
+)  # fmt: skip
+def test_other_forms_take_the_general_parser(text):
+    try:
+        expected = from_microseconds(parse_datetime_us(text))
+    except ValueError:
+        with pytest.raises(ValueError):
+            parse_datetime(text)
+    else:
+        assert parse_datetime(text) == expected
