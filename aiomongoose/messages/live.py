@@ -136,6 +136,12 @@ class Subscription:
             else:
                 await self._read_stream()
 
+    @property
+    def buffered(self) -> int:
+        """Messages read off the stream (or the archive) and not yet handed out: at most
+        what one read brings, plus a reconnection's gap."""
+        return len(self._pending)
+
     async def aclose(self) -> None:
         """Close the stream (the server then ends its session). Idempotent."""
         self._closed = True
@@ -170,9 +176,15 @@ class Subscription:
 
     async def _read_stream(self) -> None:
         assert self._resp is not None
+        if self._transport.closed:
+            raise ClientClosedError("this AdminClient is closed")
         try:
             chunk = await self._resp.content.readany()
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (aiohttp.ClientError, asyncio.TimeoutError, RuntimeError) as exc:
+            # aiohttp raises a bare RuntimeError("Connection closed.") once the
+            # connection is gone (the client's session closed under the stream, say).
+            if self._transport.closed:
+                raise ClientClosedError("this AdminClient is closed") from None
             await self._reconnect(f"{type(exc).__name__}: {exc}")
             return
         if not chunk:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
@@ -40,3 +41,38 @@ async def test_readme_example_runs_against_the_fake_server(capsys):
     assert lines[1].endswith("alice@wonderland.lit Hi")
     assert lines[2].endswith(" Hi") and lines[3] == "1700000000 Yo"
     assert len(lines) == 4
+
+
+def echo_bot_block() -> str:
+    text = README.read_text(encoding="utf-8")
+    blocks = re.findall(r"\.\. code-block:: python\n\n((?:    .*\n|\n)+)", text)
+    (block,) = [b for b in blocks if "# echo bot" in b]
+    return "\n".join(line[4:] for line in block.splitlines())
+
+
+async def test_readme_echo_bot_answers_over_the_fake_server() -> None:
+    code = echo_bot_block()
+    assert len(code.strip().splitlines()) <= 20
+    bot, alice = "bot@wonderland.lit", "alice@wonderland.lit"
+    for version in ("3.7", "6.5"):  # REST polling, then GraphQL's event stream
+        async with FakeMongooseIM(auth=("admin", "secret"), version=version) as server:
+            server.add_user(bot)
+            server.add_user(alice)
+            namespace: dict[str, object] = {}
+            exec(code.replace("asyncio.run(echo_bot(", "(("), namespace)
+            task = asyncio.ensure_future(namespace["echo_bot"](server.url, bot))  # type: ignore[operator]
+            try:
+                if version == "6.5":
+                    await server.wait_for_sse_sessions(1, bot)
+                else:
+                    await asyncio.sleep(0.3)  # its first poll has read the archive
+                server.route_message(alice, bot, body="ping")
+                for _ in range(300):
+                    echoed = [m for m in server.archive_of(alice) if m.sender == bot]
+                    if echoed:
+                        break
+                    await asyncio.sleep(0.02)
+                assert [m.body for m in echoed] == ["ping"], version
+            finally:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
