@@ -2,10 +2,12 @@
 
 Routing is done on the raw path (not by aiohttp's router) so that an escaped ``/`` stays
 inside its segment, exactly as the server note requires: ``/api/graphql`` goes to
-:class:`~._graphql.GraphqlApi` when the version speaks GraphQL, every other path to
-:class:`~._api.RestApi` when it speaks REST, and otherwise gets an empty 404 (400 on a
-Host mismatch). As on REST, one trailing ``/`` is ignored. Faults, delays and the
-request log apply to both APIs alike.
+:class:`~._graphql.GraphqlApi` and ``/api/graphql/sse`` to :class:`~._sse.SseEndpoint` when
+the version speaks GraphQL, every other path to :class:`~._api.RestApi` when it speaks
+REST, and otherwise gets an empty 404 (400 on a Host mismatch). As on REST, one trailing
+``/`` is ignored. Faults, delays and the request log apply to every request alike; a
+``drop-during`` fault on a subscription that opens breaks its stream off before the first
+event, and ``drop_stream_after`` faults apply to streams only.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ._api import Reply, RestApi, split_path
 from ._faults import Decision
 from ._graphql import GraphqlApi
 from ._records import RecordedRequest
+from ._sse import SseEndpoint
 from ._state import AppState
 
 __all__ = ["Handler"]
@@ -62,6 +65,7 @@ class Handler:
         self.state = state
         self.api = RestApi(state)
         self.graphql = GraphqlApi(state)
+        self.sse = SseEndpoint(state, self.graphql)
 
     def _answer(self, request: web.BaseRequest, raw_path: str, body: bytes) -> Reply:
         profile = self.state.profile
@@ -95,7 +99,16 @@ class Handler:
         if decision is not None:
             record.fault = decision.kind
         if decision is None or decision.kind == "drop-during":
-            reply = self._answer(request, raw_path, body)
+            if self.state.profile.graphql and split_path(raw_path) == ["api", "graphql", "sse"]:
+                opened = self.sse.open(request.method, list(request.query.items()), request.headers)
+                if not isinstance(opened, Reply):
+                    cut_after = 0 if decision is not None else self.state.faults.next_stream_cut()
+                    if decision is None and cut_after is not None:
+                        record.fault = "drop-stream"
+                    return await self.sse.stream(request, record, *opened, cut_after)
+                reply = opened
+            else:
+                reply = self._answer(request, raw_path, body)
             if decision is not None:
                 record.status = 200
                 return await self._drop_during(request, reply)

@@ -63,6 +63,17 @@ class FaultInjection:
         """
         self._state.faults.add(Decision("malformed", 200, body), n, method)
 
+    def drop_stream_after(self, n_events: int, *, streams: int = 1) -> None:
+        """Break off each of the next ``streams`` SSE streams after its ``n_events``-th event.
+
+        The stream (``GET /api/graphql/sse`` that opens a subscription) starts as usual,
+        sends ``n_events`` events (0: none), then its connection closes without the last
+        chunk, as when the server's idle timeout ends it; the session ends with it. Its
+        record has ``fault="drop-stream"``. Requests answered without a stream do not use
+        it up.
+        """
+        self._state.faults.cut_streams(n_events, streams)
+
     def faults(
         self,
         *,

@@ -81,6 +81,17 @@ class FaultPlan:
         self.delay_s = 0.0
         self._queue: list[_OneShot] = []
         self._random: _Random | None = None
+        self._stream_cuts: list[int] = []
+
+    def cut_streams(self, n_events: int, streams: int) -> None:
+        """Break off each of the next ``streams`` SSE streams after ``n_events`` events."""
+        if isinstance(n_events, bool) or not isinstance(n_events, int) or n_events < 0:
+            raise ValueError(f"n_events must be a non-negative int, not {n_events!r}")
+        self._stream_cuts.extend([n_events] * _check_count(streams))
+
+    def next_stream_cut(self) -> int | None:
+        """The number of events after which a starting stream breaks off, if it does."""
+        return self._stream_cuts.pop(0) if self._stream_cuts else None
 
     def add(self, decision: Decision, n: int, method: str | None) -> None:
         """Apply ``decision`` to the next ``n`` requests (of ``method`` only, if given)."""
@@ -123,6 +134,7 @@ class FaultPlan:
         self.delay_s = 0.0
         self._queue.clear()
         self._random = None
+        self._stream_cuts.clear()
 
     def decide(self, method: str, path: str, query: str) -> Decision | None:
         """The fault for this request, if any; consumes one use of a one-shot fault."""

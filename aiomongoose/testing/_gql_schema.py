@@ -2,8 +2,8 @@
 
 Written from the server's schema files: ``stanza`` on the three roots and
 ``account.listUsers``; ``muc``, ``muc_light`` and the other operations are not served
-(``unknown_field``). ``subscribeForMessages`` is there so that a subscription validates and
-is then refused by the HTTP endpoint, as the server refuses it. ``@include``/``@skip`` take
+(``unknown_field``). ``subscribeForMessages`` runs on the SSE endpoint (:mod:`._sse`), once
+to open the session, then once per message routed to it. ``@include``/``@skip`` take
 graphql-erlang's ``if: Boolean = false``. The scalars coerce input as
 ``mongoose_graphql_scalar:input/2`` does; a failure carries the Erlang reason.
 
@@ -19,7 +19,7 @@ before ``before``, oldest first; a full JID in ``with`` matches that resource on
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLObjectType, GraphQLResolveInfo, GraphQLScalarType, GraphQLSchema
 from graphql import build_schema as build_sdl
@@ -27,9 +27,12 @@ from graphql import build_schema as build_sdl
 from ._archive import StoredMessage
 from ._graphql import error_entry
 from ._jid import ParsedJID, domain_name_key, parse_jid
-from ._routing import route_message
+from ._routing import LiveMessage, route_message
 from ._state import AppState
 from ._xmpp import format_rfc3339_us, parse_rfc3339_us
+
+if TYPE_CHECKING:
+    from ._sse import Subscription
 
 __all__ = ["CoercionFailed", "ResolverError", "build_schema", "coerce_variable"]
 
@@ -179,16 +182,48 @@ def _send_message(state: AppState, _info: object, **args: Any) -> dict[str, obje
     return {"id": stanza_id}
 
 
-def _timestamp(message: StoredMessage, _info: object) -> str:
+def _subscription_root(subscription: Subscription, _info: object) -> Subscription:
+    # mongoose_graphql_sse_handler puts no allowed_categories in the context, so the
+    # category check does not apply on the SSE endpoint.
+    return subscription
+
+
+def _erl_binary(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return f'<<"{escaped}">>' if text else "<<>>"
+
+
+def _erl_jid(jid: ParsedJID) -> str:
+    """A JID as a ``#jid{}`` record (mongoose_jid 2: luser, lserver, lresource) printed by
+    ``~p`` when it is not a binary (``mongoose_graphql_response:fixup``). On one line: ``~p``
+    would break a term longer than 80 columns, which the fake does not imitate."""
+    parts = (jid.local.lower(), jid.domain.lower(), jid.resource)
+    return "{jid," + ",".join(_erl_binary(part) for part in parts) + "}"
+
+
+def _subscribe_for_messages(
+    subscription: Subscription, _info: object, caller: ParsedJID
+) -> LiveMessage | None:
+    # mongoose_graphql_stanza_admin_subscription: the first execution opens a session (the
+    # caller must exist; the error's `caller` is the #jid{} record), later ones get an event.
+    if subscription.event is None:
+        _known_user(subscription.state, caller, caller=_erl_jid(caller))
+        subscription.callers.append(caller)
+    return subscription.event
+
+
+def _timestamp(message: StoredMessage | LiveMessage, _info: object) -> str:
     return format_rfc3339_us(message.time_us)
 
 
 _RESOLVERS: dict[str, dict[str, Any]] = {
     "AdminQuery": {"account": _category, "stanza": _category},
     "AdminMutation": {"stanza": _category},
+    "AdminSubscription": {"stanza": _subscription_root},
     "AccountAdminQuery": {"listUsers": _list_users},
     "StanzaAdminQuery": {"getLastMessages": _last_messages},
     "StanzaAdminMutation": {"sendMessage": _send_message},
+    "StanzaAdminSubscription": {"subscribeForMessages": _subscribe_for_messages},
     "StanzaMap": {"timestamp": _timestamp},
 }
 

@@ -37,12 +37,17 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import attrs
 
 from ._api import Reply, host_matches
 from ._state import AppState
 
-__all__ = ["GraphQLUnavailableError", "GraphqlApi", "error_entry", "load_engine"]
+if TYPE_CHECKING:
+    from ._gql_engine import Prepared
+
+__all__ = ["GraphQLUnavailableError", "GraphqlApi", "error_entry", "json_bytes", "load_engine"]
 
 _KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _JSON = "application/json; charset=utf-8"
@@ -86,14 +91,15 @@ class _Answer(Exception):
         self.reply = reply
 
 
-def _json_bytes(value: object) -> bytes:
+def json_bytes(value: object) -> bytes:
+    """Compact JSON with sorted keys, as jiffy encodes an Erlang map."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     return text.encode("utf-8", "replace")
 
 
 def _errors_reply(status: int, entry: dict[str, object], content_type: str | None) -> Reply:
     headers = () if content_type is None else _VARY
-    return Reply(status, _json_bytes({"errors": [entry]}), content_type, headers)
+    return Reply(status, json_bytes({"errors": [entry]}), content_type, headers)
 
 
 def _strict_json(data: bytes | str) -> object:
@@ -233,25 +239,49 @@ class GraphqlApi:
             raise _Answer(Reply(500))  # the handler crashes (no clause for a non-object)
         return params
 
+    def prepare_sse(
+        self, query: Sequence[tuple[str, str]], headers: Mapping[str, str]
+    ) -> Reply | Prepared:
+        """The checks of ``mongoose_graphql_sse_handler`` before the first execution (for a
+        GET that passed the Host match): the request's document ready to execute, or the
+        error answer, which carries no Content-Type (lasse replies with no headers)."""
+        try:
+            authorized = self._authorize(headers.get("authorization"))
+            prepared = self._prepare(dict(query), authorized, "sse")
+        except _Answer as answer:
+            return attrs.evolve(answer.reply, content_type=None, headers=())
+        return Reply(*prepared) if isinstance(prepared, tuple) else prepared
+
     def _run(self, params: Mapping[str, object], authorized: bool) -> tuple[int, bytes]:
+        prepared = self._prepare(params, authorized, "http")
+        if isinstance(prepared, tuple):
+            return prepared
+        status, answer = load_engine().execute(prepared, self.state)
+        return status, json_bytes(answer)
+
+    def _prepare(
+        self, params: Mapping[str, object], authorized: bool, method: str
+    ) -> tuple[int, bytes] | Prepared:
         variables = self._variables(params.get("variables", _MISSING))
         document_text = params.get("query", _MISSING)
         if document_text is _MISSING:
             message = "The query was not supplied in the request body"
-            return 400, _json_bytes({"errors": [error_entry("no_query_supplied", message, None)]})
+            return 400, json_bytes({"errors": [error_entry("no_query_supplied", message, None)]})
         if not isinstance(document_text, str):
             message = "GraphQL Internal Server Error"
             entry = error_entry("internal_server_error", message, None)
-            return 500, _json_bytes({"errors": [entry]})
+            return 500, json_bytes({"errors": [entry]})
         try:
             engine = load_engine()
         except GraphQLUnavailableError as exc:
             entry = error_entry("internal_server_error", str(exc), None)
-            return 500, _json_bytes({"errors": [entry]})
-        status, answer = engine.run(
-            self.state, document_text, params.get("operationName"), variables, authorized
+            return 500, json_bytes({"errors": [entry]})
+        prepared: tuple[int, dict[str, Any]] | Prepared = engine.prepare(
+            self.state, document_text, params.get("operationName"), variables, authorized, method
         )
-        return status, _json_bytes(answer)
+        if isinstance(prepared, tuple):
+            return prepared[0], json_bytes(prepared[1])
+        return prepared
 
     @staticmethod
     def _variables(raw: object) -> Mapping[str, object]:

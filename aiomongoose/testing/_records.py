@@ -21,10 +21,12 @@ class RecordedRequest:
     - ``headers``: the request headers, names lower-cased; a repeated header keeps its last value.
     - ``body``: the raw request body; ``json``: the body decoded as JSON, or ``None`` when
       it is empty or not JSON.
-    - ``status``: the answer's status, ``None`` while the request is being handled and for a
+    - ``status``: the answer's status, set when the answer starts (for an SSE stream, when
+      its headers are sent); ``None`` while the request is being handled and for a
       connection dropped before any answer.
     - ``fault``: the injected fault that answered it (``"fail"``, ``"drop-before"``,
-      ``"drop-during"``, ``"malformed"``), or ``None``.
+      ``"drop-during"``, ``"malformed"``, or ``"drop-stream"`` for an SSE stream broken off by
+      ``drop_stream_after``), or ``None``.
     """
 
     method: str

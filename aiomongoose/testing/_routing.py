@@ -1,18 +1,20 @@
-"""Sessions, and the routing of a message to them, as MongooseIM's session manager does it.
+"""Sessions, and the routing of a message to them (docs/server-behaviour.md, "Subscriptions
+over SSE", and MongooseIM's session manager, ``ejabberd_sm:do_route``):
 
-A message to a local user goes (``ejabberd_sm:do_route`` and ``route_message``):
-
-- to a full JID whose resource has a session: to that session only;
-- to a bare JID, or to a full JID whose resource has no session: to every session of the
-  user that has the highest priority, when that priority is 0 or more (otherwise to offline
-  storage, which the fake does not keep).
+- a message to a full JID whose resource has a session goes to that session only;
+- to a bare JID: to every session of the user with the highest priority, when that priority
+  is 0 or more (otherwise to offline storage, which the fake does not keep);
+- to a full JID whose resource has no session: to every SSE session of the user, as
+  docs/server-behaviour.md says. (``ejabberd_sm`` itself seems to route it as to the bare
+  JID, ``do_route_offline`` then ``route_message``, so that a client with a higher priority
+  would take it; the fake follows the document until that is settled.)
 
 An SSE subscription is a session with the resource ``sse-<uuid4>`` and priority 1
-(``mongoose_stanza_api:do_open_session``; docs/server-behaviour.md, "Subscriptions over
-SSE"). So while a client of the same user with a higher priority is online, messages to the
-bare JID reach that client and not the subscriptions; the archive has them all the same. The
-fake's client sessions (:meth:`Router.connect_client`) exist only to take part in that
-choice: what they receive is not kept.
+(``mongoose_stanza_api:do_open_session``). So while a client of the same user with a higher
+priority is online, messages to the bare JID reach that client and not the subscriptions;
+the archive has them all the same. The fake's client sessions
+(:meth:`Router.connect_client`) exist only to take part in that choice: what they receive
+is not kept.
 
 :func:`route_message` archives a message and routes it, in the request that sends it. Each
 SSE session queues what reaches it until its stream writes it, as the real session process
@@ -139,9 +141,10 @@ class Router:
             return []
         if resource in sse:
             return [sse[resource]]
-        # A bare JID, or a resource without a session: the sessions of the top priority.
-        if not sse or max(clients.values(), default=SSE_PRIORITY) > SSE_PRIORITY:
-            return []
+        if resource:  # a resource without a session: see the module's docstring
+            return list(sse.values())
+        if max(clients.values(), default=SSE_PRIORITY) > SSE_PRIORITY:
+            return []  # a client of a higher priority takes what goes to the bare JID
         return list(sse.values())
 
 

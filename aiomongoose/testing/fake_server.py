@@ -6,13 +6,15 @@ the silent ``limit`` cap, the exact error texts, Basic auth, Host matching and
 percent-decoded JID segments. The GraphQL side (``/api/graphql``, versions 6.5 and 6.6)
 follows the GraphQL sections of ``docs/server-behaviour.md`` and MongooseIM's own code (see
 :mod:`._graphql`): microsecond timestamps, the 200 answers that carry ``errors``, input
-coercion errors. Both read and write one archive. Tests seed it synchronously and can
-inject faults.
+coercion errors; ``/api/graphql/sse`` streams the messages routed to a user (:mod:`._sse`,
+:mod:`._routing`). Both read and write one archive. Tests seed it synchronously, route
+messages, put client sessions online and can inject faults.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import socket
 from collections.abc import Iterable
 from types import TracebackType
@@ -25,6 +27,8 @@ from ._fault_api import FaultInjection
 from ._graphql import load_engine
 from ._jid import parse_or_raise
 from ._records import RecordedRequest
+from ._session_api import LiveMessaging
+from ._sse import WatchedServer
 from ._state import AppState
 from ._versions import profile_for
 
@@ -33,7 +37,7 @@ __all__ = ["FakeMongooseIM"]
 _DEFAULT_BODY = "Hello!"
 
 
-class FakeMongooseIM(FaultInjection):
+class FakeMongooseIM(FaultInjection, LiveMessaging):
     """A fake MongooseIM admin API, served on ``listen_host`` (127.0.0.1) at ``url``.
 
     ``version`` chooses the APIs: "6.5" serves REST under ``url`` and GraphQL at
@@ -45,11 +49,14 @@ class FakeMongooseIM(FaultInjection):
     cap is 500); ``auth`` is ``None`` or ``(user, password)`` for HTTP Basic, on both APIs;
     ``host``, when set (e.g. "localhost"), makes every request whose Host header names
     another host get an empty 400, as the default listener does. ``port=0`` picks a free
-    port. ``mam_enabled`` and ``graphql_disabled_categories`` are described at their
-    properties.
+    port. ``mam_enabled``, ``graphql_disabled_categories`` and ``sse_idle_timeout`` are
+    described at their properties.
 
     Use it as ``async with FakeMongooseIM() as server:`` or with :meth:`start` and
-    :meth:`close`. Seed it with :meth:`add_user` and :meth:`add_message`.
+    :meth:`close`. Seed it with :meth:`add_user` and :meth:`add_message`. For live messages
+    (GraphQL subscriptions over SSE at :attr:`sse_url`): :meth:`route_message`,
+    :meth:`connect_client` / :meth:`disconnect_client`, :meth:`sse_sessions`,
+    :meth:`wait_for_sse_sessions` and the fault :meth:`drop_stream_after`.
     """
 
     def __init__(
@@ -63,6 +70,7 @@ class FakeMongooseIM(FaultInjection):
         port: int = 0,
         mam_enabled: bool = True,
         graphql_disabled_categories: Iterable[str] = (),
+        sse_idle_timeout: float = 3600.0,
     ) -> None:
         if isinstance(max_result_limit, bool) or not isinstance(max_result_limit, int):
             raise TypeError("max_result_limit must be an int")
@@ -78,6 +86,7 @@ class FakeMongooseIM(FaultInjection):
         )
         self.mam_enabled = mam_enabled
         self.graphql_disabled_categories = set(graphql_disabled_categories)
+        self.sse_idle_timeout = sse_idle_timeout
         self._listen_host = listen_host
         self._port = port
         self._runner: web.ServerRunner | None = None
@@ -92,7 +101,8 @@ class FakeMongooseIM(FaultInjection):
         if not self._state.profile.rest:
             load_engine()  # a GraphQL-only version needs graphql-core: fail here, clearly
         self._state.closing = asyncio.Event()
-        server = web.Server(Handler(self._state), access_log=None)
+        handler = Handler(self._state)
+        server = WatchedServer(handler, handler.sse.connection_lost, access_log=None)
         runner = web.ServerRunner(server, shutdown_timeout=1.0)
         await runner.setup()
         family = socket.AF_INET6 if ":" in self._listen_host else socket.AF_INET
@@ -112,7 +122,7 @@ class FakeMongooseIM(FaultInjection):
         self._url = f"http://{shown}:{port}/api"
 
     async def close(self) -> None:
-        """Stop serving and close every connection. Idempotent."""
+        """Stop serving and close every connection (SSE streams break off). Idempotent."""
         runner, self._runner = self._runner, None
         if runner is None:
             return
@@ -152,6 +162,16 @@ class FakeMongooseIM(FaultInjection):
         return self.url + "/graphql"
 
     @property
+    def sse_url(self) -> str:
+        """The SSE endpoint of subscriptions, ``.../api/graphql/sse`` (after :meth:`start`).
+
+        ``GET`` with ``query``, ``variables`` (JSON text) and ``operationName`` in the query
+        string; see :mod:`aiomongoose.testing._sse` for the answers. Needs graphql-core, as
+        :attr:`graphql_url` does.
+        """
+        return self.graphql_url + "/sse"
+
+    @property
     def port(self) -> int:
         """The TCP port it listens on (``RuntimeError`` before :meth:`start`)."""
         return int(self.url.rsplit(":", 1)[1].split("/", 1)[0])
@@ -177,8 +197,9 @@ class FakeMongooseIM(FaultInjection):
         """Whether the archive module (``mod_mam_pm``) runs (settable; default True).
 
         When False, GraphQL ``getLastMessages`` answers 200 with ``deps_not_loaded`` (for a
-        caller of a known domain), and sends (REST and GraphQL) are delivered but not
-        archived. REST reads and :meth:`add_message` are not affected.
+        caller of a known domain), and routed messages (REST and GraphQL sends,
+        :meth:`route_message`) are delivered live but not archived, so their live stanzas
+        carry no ``<stanza-id/>``. REST reads and :meth:`add_message` are not affected.
         """
         return self._state.mam_enabled
 
@@ -201,14 +222,34 @@ class FakeMongooseIM(FaultInjection):
         self._state.disabled_categories = set(value)
 
     @property
+    def sse_idle_timeout(self) -> float:
+        """Seconds after its start at which every SSE stream ends (settable; default 3600).
+
+        Like the listener option of MongooseIM, it counts from the start of the stream,
+        busy or quiet: the connection then closes without the last chunk (aiohttp's client
+        raises a payload error) and the session ends. ``math.inf``: never. A new value
+        applies to the streams that start after it.
+        """
+        return self._state.sse_idle_timeout
+
+    @sse_idle_timeout.setter
+    def sse_idle_timeout(self, value: float) -> None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError("sse_idle_timeout must be a number of seconds")
+        if math.isnan(value) or value <= 0:
+            raise ValueError("sse_idle_timeout must be > 0")
+        self._state.sse_idle_timeout = float(value)
+
+    @property
     def clock_us(self) -> int:
         """The fake clock, in microseconds since the epoch (read/write).
 
         It follows the wall clock until it is set; a set clock reads back exactly as set
-        and stands still. Each send (``POST /messages`` or GraphQL ``sendMessage``) is
-        archived at the clock's time and moves it past that time (a set clock by 1 µs), so
-        sends never share a time. In 3.7 mode a missing or zero ``before`` means this clock
-        plus 10^6 seconds.
+        and stands still. Each routed message (``POST /messages``, GraphQL ``sendMessage``,
+        :meth:`route_message`) takes the clock's time, at which it is archived and which
+        its live event reports, and moves it past that time (a set clock by 1 µs), so
+        messages never share a time. In 3.7 mode a missing or zero ``before`` means this
+        clock plus 10^6 seconds.
         """
         return self._state.clock.now_us()
 

@@ -44,8 +44,12 @@ async def test_rest_works_and_graphql_answers_why_not(no_graphql_core, wire: Wir
         [error] = answer.json()["errors"]
         assert error["extensions"] == {"code": "internal_server_error"}
         assert HINT in error["message"]
+        sse = await w.get("/graphql/sse", params={"query": "subscription { __typename }"})
+        assert sse.status == 500 and HINT in sse.json()["errors"][0]["message"]
         with pytest.raises(ImportError, match=MATCH):
             fake.graphql_url  # noqa: B018
+        with pytest.raises(ImportError, match=MATCH):
+            fake.sse_url  # noqa: B018
 
 
 def test_the_plugin_and_the_rest_fake_do_not_import_graphql_core():
