@@ -12,6 +12,15 @@ behaviour and its code. It runs on graphql-core (the
 ``_gql_schema`` (schema, scalars, resolvers) and ``_xmpp`` (stanza XML, times, stanza ids)
 document its rules.
 
+Live messages (docs/server-behaviour.md, "Subscriptions over SSE"): ``GET /api/graphql/sse``
+streams a ``subscribeForMessages`` subscription (``_sse``), and ``_routing`` decides which
+sessions a message reaches. ``FakeMongooseIM`` helpers: ``route_message`` (a message as the
+sender's client sends it), ``connect_client`` / ``disconnect_client`` (a session with a
+priority, which takes bare-JID messages from the subscriptions when above 1),
+``sse_sessions`` and ``wait_for_sse_sessions`` (the open subscriptions),
+``sse_idle_timeout`` (every stream ends that long after it began) and the fault
+``drop_stream_after``.
+
 The REST side follows ``docs/server-behaviour.md`` (the REST sections). Where that is silent
 it chooses:
 

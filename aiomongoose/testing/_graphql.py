@@ -23,9 +23,11 @@
    ``variables_invalid_json``; other values: 500), ``query`` (missing: 400
    ``no_query_supplied``; not a string: 500), then :mod:`._gql_engine` on graphql-core.
 
-JSON answers are compact with sorted keys, as jiffy encodes Erlang maps. graphql-core is
-imported on the first request that reaches step 5 (:func:`load_engine`): the REST fake runs
-without it, and such a request then gets a 500 naming the ``testing`` extra.
+:meth:`GraphqlApi.prepare_sse` runs steps 2 and 5 for ``/api/graphql/sse`` (see
+:mod:`._sse`). JSON answers are compact with sorted keys, as jiffy encodes Erlang maps.
+graphql-core is imported on the first request that reaches step 5 (:func:`load_engine`):
+the REST fake runs without it, and such a request then gets a 500 naming the ``testing``
+extra.
 """
 
 from __future__ import annotations
