@@ -9,10 +9,7 @@ fields (``stanza_id``, ``stanza``, ``timestamp_us``) and the wire details differ
 from __future__ import annotations
 
 import asyncio
-import gc
 import warnings
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, timezone
 
 import aiohttp
@@ -75,36 +72,6 @@ def check_backend_fields(api: str, messages, stored=None) -> None:
         assert [m.stanza_id for m in messages] == [e.stanza_id for e in stored]
         assert [m.timestamp_us for m in messages] == [e.time_us for e in stored]
         assert [m.stanza for m in messages] == [e.stanza for e in stored]
-
-
-@asynccontextmanager
-async def unclosed_reports() -> AsyncIterator[list[str]]:
-    """What aiohttp reports about a session or connector garbage-collected unclosed, from
-    entry until a few loop turns and a ``gc.collect()`` on leaving: its ResourceWarning
-    (``"ResourceWarning: Unclosed ..."``) and its call to the loop's exception handler
-    (``"handler: Unclosed ..."``); sorted."""
-    loop = asyncio.get_running_loop()
-    reports: list[str] = []
-
-    def on_warning(message, category, *_args, **_kwargs) -> None:
-        # The text only: keeping the warning (its source) would resurrect the session.
-        reports.append(f"{category.__name__}: {str(message).split(' <', 1)[0]}")
-
-    previous = loop.get_exception_handler()
-    loop.set_exception_handler(lambda _, context: reports.append(f"handler: {context['message']}"))
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("always", ResourceWarning)  # other warnings stay errors
-            warnings.showwarning = on_warning
-            try:
-                yield reports
-            finally:
-                for _ in range(3):  # let queued callbacks drop what they hold
-                    await asyncio.sleep(0)
-                gc.collect()
-    finally:
-        loop.set_exception_handler(previous)
-    reports.sort()
 
 
 async def test_readme_example_sends_and_reads_back(server, api):
@@ -368,7 +335,9 @@ async def test_invalid_input_never_reaches_the_server(server, api):
     assert server.requests == []
 
 
-async def test_callers_session_is_left_open_and_closed_client_refuses(server, api):
+async def test_callers_session_is_left_open_and_closed_client_refuses(
+    server, api, unclosed_reports
+):
     async with aiohttp.ClientSession() as session:
         async with AdminClient(server.url, session=session, api=api) as client:
             assert await client.messages.recent(ALICE) == []

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import gc
 import json
 import re
 import socket
 import warnings
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import aiohttp
@@ -77,40 +75,6 @@ def sent_authorization(kwargs) -> str | None:
         return headers["Authorization"]
     auth = kwargs.get("auth")
     return None if auth is None else auth.encode()
-
-
-@asynccontextmanager
-async def unclosed_reports() -> AsyncIterator[list[str]]:
-    """What aiohttp reports about a session or connector garbage-collected unclosed, from
-    entry until a few loop turns and a ``gc.collect()`` on leaving: its ResourceWarning
-    (``"ResourceWarning: Unclosed ..."``) and its call to the loop's exception handler
-    (``"handler: Unclosed ..."``); sorted.
-
-    A client that made no session has nothing to report; one whose session is still open
-    when it is dropped has.
-    """
-    loop = asyncio.get_running_loop()
-    reports: list[str] = []
-
-    def on_warning(message, category, *_args, **_kwargs) -> None:
-        # The text only: keeping the warning (its source) would resurrect the session.
-        reports.append(f"{category.__name__}: {str(message).split(' <', 1)[0]}")
-
-    previous = loop.get_exception_handler()
-    loop.set_exception_handler(lambda _, context: reports.append(f"handler: {context['message']}"))
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("always", ResourceWarning)  # other warnings stay errors
-            warnings.showwarning = on_warning
-            try:
-                yield reports
-            finally:
-                for _ in range(3):  # callbacks still queued may hold a failed try's request
-                    await asyncio.sleep(0)
-                gc.collect()
-    finally:
-        loop.set_exception_handler(previous)
-    reports.sort()
 
 
 @pytest.fixture
@@ -736,7 +700,7 @@ def test_credentials_in_base_url_and_auth_both_rejected():
         AdminClient("http://admin:pw@localhost:8088/api", auth=("admin", "pw"))
 
 
-def test_construction_outside_a_loop_creates_no_session(refused_url):
+def test_construction_outside_a_loop_creates_no_session(refused_url, unclosed_reports):
     # filterwarnings=error: aiohttp would warn here if it made a session outside a loop
     clients = [AdminClient(refused_url, retry=None), AdminClient(refused_url, retry=None)]
     assert [c.closed for c in clients] == [False, False]
@@ -835,7 +799,7 @@ async def test_callers_session_closed_by_caller_raises_client_closed(mocked):
     assert mocked.requests == {}
 
 
-async def test_owned_session_closed_by_close(refused_url):
+async def test_owned_session_closed_by_close(refused_url, unclosed_reports):
     # A used client holds an open session of its own (made for its first try, which the
     # refusing port makes fail): dropped without close(), aiohttp reports it unclosed...
     async with unclosed_reports() as reports:
@@ -858,7 +822,7 @@ async def test_owned_session_closed_by_close(refused_url):
     assert reports == []
 
 
-async def test_async_with_closes_owned_session(refused_url):
+async def test_async_with_closes_owned_session(refused_url, unclosed_reports):
     # (test_owned_session_closed_by_close shows that an open session would be reported)
     async with unclosed_reports() as reports:
         async with AdminClient(refused_url, retry=None) as c:
