@@ -156,8 +156,12 @@ class SseEndpoint:
                 task.cancel()
             self._lost.pop(request.protocol, None)
             router.close_sse(session)
-            if request.transport is not None:
-                request.transport.close()  # no last chunk: the stream breaks off
+            # No last chunk: the stream breaks off, after what was written (the server
+            # closing does not wait for a slow reader).
+            if request.transport is not None and closing.is_set():
+                request.transport.abort()
+            elif request.transport is not None:
+                request.transport.close()
         return response
 
     @staticmethod

@@ -245,7 +245,7 @@ async def test_idle_timeout_counts_from_the_start_of_a_busy_stream(server, sessi
                 server.route_message(BOB, ALICE, body=f"busy {n}")
                 assert (await events.event())[0] == n + 1
                 await asyncio.sleep(0.1)
-        assert 0.4 <= time.monotonic() - started < 0.9
+        assert 0.4 <= time.monotonic() - started < 1.2
     await server.wait_for_sse_sessions(0, timeout=1.0)
 
 
@@ -301,7 +301,7 @@ async def test_closing_the_server_ends_every_stream_promptly(session):
     async with stream(session, fake, ALICE) as alice, stream(session, fake, BOB) as bob:
         started = time.monotonic()
         await fake.close()
-        assert time.monotonic() - started < 0.5
+        assert time.monotonic() - started < 0.9  # aiohttp alone would wait 1 s for handlers
         await alice.broken_off()
         await bob.broken_off()
     assert fake.sse_sessions() == []
@@ -326,3 +326,17 @@ async def check_all_arrive(events: Stream, count: int) -> None:
         event_id, data = await events.event()
         assert event_id == n + 1
         assert f"<body>{n} " in data["data"]["stanza"]["subscribeForMessages"]["stanza"]
+
+
+async def test_closing_the_server_does_not_wait_for_a_slow_reader(session):
+    fake = FakeMongooseIM()
+    await fake.start()
+    fake.add_user(ALICE)
+    async with stream(session, fake) as events:
+        for n in range(200):
+            fake.route_message(BOB, ALICE, body=f"{n} " + "x" * 50_000, archive=False)
+        await asyncio.sleep(0.1)
+        started = time.monotonic()
+        await fake.close()
+        assert time.monotonic() - started < 0.9
+        await events.broken_off(within=5.0)
