@@ -36,9 +36,7 @@ _BY_CODE: dict[str, type[ApiError]] = {
 }
 
 
-def _graphql_error(
-    status: int, body: bytes, data: Any, method: str, url: str
-) -> ApiError | None:
+def _graphql_error(status: int, body: bytes, data: Any, method: str, url: str) -> ApiError | None:
     """The ApiError for an answer (``data``: its decoded JSON, or None) that carries
     ``errors``, or has a non-2xx status."""
     errors = data.get("errors") if isinstance(data, dict) else None
