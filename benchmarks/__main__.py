@@ -11,12 +11,13 @@ from typing import Any
 
 from .contestants import BASELINE, available, notes
 from .decode import DecodeConfig, run_decode
+from .live import DelayConfig, LiveConfig, run_delay, run_live
 from .measure import machine, server_process
 from .memory import HistoryConfig, run_history
 from .network import NetworkConfig, run_network
 from .report import TARGETS, format_table, with_ratios
 
-WORKLOADS = ("W1", "W2", "W3", "W4", "D")
+WORKLOADS = ("W1", "W2", "W3", "W4", "D", "L", "LD")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -59,17 +60,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     hist = HistoryConfig()
     hist.sizes = [int(s) for s in args.w4_sizes.split(",") if s]
     hist.rounds = {size: args.w4_rounds for size in hist.sizes}
+    live = LiveConfig()
+    delay = DelayConfig()
     if args.quick:
         net = NetworkConfig(rounds=3, w1_requests=30, w2_waves=1, w3_requests=30, warmup=5)
         dec = DecodeConfig(rounds=3, min_round_s=0.02)
         hist.sizes = [5_000, 20_000]
         hist.rounds = {5_000: 1, 20_000: 1}
+        live = LiveConfig(rounds=3, events=300, warmup=50)
+        delay = DelayConfig(rounds=2, sends=5, warmup=2)
     if args.rounds:
-        net.rounds = dec.rounds = args.rounds
+        net.rounds = dec.rounds = live.rounds = args.rounds
     started = time.perf_counter()
     load_before = _loadavg()
     results: dict[str, Any] = {}
-    needs_server = any(w in only for w in ("W1", "W2", "W3", "W4"))
+    needs_server = any(w in only for w in ("W1", "W2", "W3", "W4", "L"))
     if needs_server:
         with server_process() as base_url:
             if any(w in only for w in ("W1", "W2", "W3")):
@@ -77,8 +82,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 results.update({k: v for k, v in network.items() if k in only})
             if "W4" in only:
                 results.update(run_history(base_url, names, hist))
+            if "L" in only:
+                results["L"] = run_live(base_url, names, live)
     if "D" in only:
         results["D"] = run_decode(dec)
+    if "LD" in only:
+        results["LD"] = run_delay(delay)
     for result in results.values():
         result.setdefault("baseline", BASELINE)
         with_ratios(result)
@@ -91,6 +100,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "network": vars(net),
             "decode": vars(dec),
             "history": {"sizes": hist.sizes, "rounds": hist.rounds, "page": hist.page_size},
+            "live": vars(live),
+            "delay": vars(delay),
         },
         "targets": TARGETS,
         "results": results,

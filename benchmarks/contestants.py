@@ -1,11 +1,16 @@
 """The four ways of calling the API that the benchmarks compare.
 
-Each contestant does the same three things a user of the API does: ``recent()`` (one page,
-decoded), ``send()`` (one POST) and ``history()`` (every message of an archive, newest
-first, paging backwards with ``before``). The raw ones are what a careful user writes by
-hand: a status check, Basic auth, one shared session, and for ``history()`` the simple
+Each contestant does the same four things a user of the API does: ``recent()`` (one page,
+decoded), ``send()`` (one POST), ``history()`` (every message of an archive, newest
+first, paging backwards with ``before``) and ``listen()`` (the first N events of a GraphQL
+subscription over Server-Sent Events). The raw ones are what a careful user writes by
+hand: a status check, Basic auth, one shared session, for ``history()`` the simple
 loop that continues from ``before = oldest + 1`` and drops the messages of the previous
-page by ``message_id`` (unique in the synthetic archive, unlike real ones).
+page by ``message_id`` (unique in the synthetic archive, unlike real ones), and for
+``listen()`` a line reader: ``GET {base}/graphql/sse`` with the subscription in the query
+string and ``Accept: text/event-stream``, a check of the status and the content type, then
+every ``data:`` line JSON-decoded into a dict and its message payload taken out (MongooseIM
+writes each event's JSON on one line).
 
 All contestants open the same number of connections (``max_connections``).
 """
@@ -13,6 +18,7 @@ All contestants open the same number of connections (``max_connections``).
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -23,6 +29,26 @@ from .server import AUTH
 __all__ = ["CONTESTANTS", "Contestant", "available", "make"]
 
 RecentFn = Callable[[str, int, "int | None"], Awaitable[Any]]
+
+SUBSCRIBE = (
+    "subscription Incoming($caller: JID!) "
+    "{ stanza { subscribeForMessages(caller: $caller) { sender timestamp stanza_id stanza } } }"
+)
+SSE_HEADERS = {"Accept": "text/event-stream"}
+
+
+def sse_params(caller: str) -> dict[str, str]:
+    """The query string of ``GET {base}/graphql/sse`` for ``caller``'s messages."""
+    return {
+        "query": SUBSCRIBE,
+        "variables": json.dumps({"caller": caller}),
+        "operationName": "Incoming",
+    }
+
+
+def _check_stream(status: int, content_type: str) -> None:
+    if status != 200 or content_type.partition(";")[0].strip() != "text/event-stream":
+        raise RuntimeError(f"GET /graphql/sse: {status} {content_type}")
 
 
 class Contestant:
@@ -50,6 +76,10 @@ class Contestant:
     def history(self, owner: str, page_size: int) -> AsyncIterator[Any]:
         return _raw_history(self.recent, owner, page_size)
 
+    async def listen(self, caller: str, n: int) -> str:
+        """Read ``n`` events of ``caller``'s subscription; the last one's ``stanza_id``."""
+        raise NotImplementedError
+
 
 async def _raw_history(recent: RecentFn, owner: str, page_size: int) -> AsyncIterator[Any]:
     """The hand-written pager: ``before = oldest + 1``, drop what the last page held."""
@@ -66,7 +96,7 @@ async def _raw_history(recent: RecentFn, owner: str, page_size: int) -> AsyncIte
         before = page[0]["timestamp"] + 1
 
 
-def _basic(user: str, password: str) -> str:
+def basic_auth(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
 
 
@@ -83,7 +113,7 @@ class AiohttpJson(Contestant):
     async def open(self) -> None:
         # Credentials as a session header: aiohttp 3.12+ deprecates `auth=BasicAuth(...)`.
         self.session = aiohttp.ClientSession(
-            headers={"Authorization": _basic(*AUTH)},
+            headers={"Authorization": basic_auth(*AUTH)},
             connector=aiohttp.TCPConnector(limit=self.max_connections),
         )
 
@@ -102,6 +132,25 @@ class AiohttpJson(Contestant):
         async with self.session.post(f"{self.base_url}/messages", json=data) as resp:
             if resp.status != 204:
                 raise RuntimeError(f"POST: {resp.status}")
+
+    _loads: Callable[[bytes], Any] = staticmethod(json.loads)
+
+    async def listen(self, caller: str, n: int) -> str:
+        url = f"{self.base_url}/graphql/sse"
+        loads = self._loads
+        count = 0
+        payload: Any = None
+        async with self.session.get(url, params=sse_params(caller), headers=SSE_HEADERS) as resp:
+            _check_stream(resp.status, resp.headers.get("Content-Type", ""))
+            async for line in resp.content:
+                if line.startswith(b"data:"):
+                    payload = loads(line[5:])["data"]["stanza"]["subscribeForMessages"]
+                    count += 1
+                    if count == n:
+                        break
+        if count != n:
+            raise RuntimeError(f"the stream ended after {count} of {n} events")
+        return str(payload["stanza_id"])
 
 
 class AiohttpOrjson(AiohttpJson):
@@ -161,6 +210,23 @@ class Httpx(Contestant):
         if resp.status_code != 204:
             raise RuntimeError(f"POST: {resp.status_code}")
 
+    async def listen(self, caller: str, n: int) -> str:
+        count = 0
+        payload: Any = None
+        async with self.client.stream(
+            "GET", "/graphql/sse", params=sse_params(caller), headers=SSE_HEADERS
+        ) as resp:
+            _check_stream(resp.status_code, resp.headers.get("Content-Type", ""))
+            async for line in resp.aiter_lines():
+                if line.startswith("data:"):
+                    payload = json.loads(line[5:])["data"]["stanza"]["subscribeForMessages"]
+                    count += 1
+                    if count == n:
+                        break
+        if count != n:
+            raise RuntimeError(f"the stream ended after {count} of {n} events")
+        return str(payload["stanza_id"])
+
 
 class Aiomongoose(Contestant):
     """(d) aiomongoose: typed, validated models, strict decoding, a pager that proves
@@ -174,9 +240,14 @@ class Aiomongoose(Contestant):
 
         self._message = Message
         self.client = AdminClient(self.base_url, auth=AUTH, max_connections=self.max_connections)
+        # Live messages stream over GraphQL only: a client that speaks it without probing.
+        self.live = AdminClient(
+            self.base_url, auth=AUTH, api="graphql", max_connections=self.max_connections
+        )
 
     async def close(self) -> None:
         await self.client.close()
+        await self.live.close()
 
     async def recent(self, owner: str, limit: int, before: int | None = None) -> Any:
         return await self.client.messages.recent(owner, limit=limit, before=before)
@@ -186,6 +257,14 @@ class Aiomongoose(Contestant):
 
     def history(self, owner: str, page_size: int) -> AsyncIterator[Any]:
         return self.client.messages.history(owner, page_size=page_size)
+
+    async def listen(self, caller: str, n: int) -> str:
+        message = None
+        async with self.live.messages.subscribe(caller) as incoming:
+            for _ in range(n):
+                message = await anext(incoming)
+        assert message is not None
+        return message.message_id
 
 
 CONTESTANTS: dict[str, type[Contestant]] = {

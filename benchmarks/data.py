@@ -9,6 +9,7 @@ selects with the real ``before``/``limit`` rules (see ``docs/server-behaviour.md
 
 from __future__ import annotations
 
+import datetime
 import json
 
 __all__ = [
@@ -16,11 +17,17 @@ __all__ = [
     "PEER",
     "STEP_US",
     "START_US",
+    "STREAM_SENDER",
+    "archive_id",
     "archive_page",
+    "event_stream",
     "fixed_page",
+    "live_event",
     "page_indices",
     "record",
     "reported_second",
+    "rfc3339_us",
+    "stanza_id",
 ]
 
 OWNER = "alice@bench.lit"
@@ -69,3 +76,60 @@ def fixed_page(size: int) -> bytes:
     body = archive_page(1_000_000, None, size)
     json.loads(body)  # always valid JSON
     return body
+
+
+# -- live messages (workload L): the events of a GraphQL subscription over SSE ---------------
+
+STREAM_SENDER = f"{OWNER}/phone"
+_EVENT = (
+    '{"data":{"stanza":{"subscribeForMessages":{"sender":"%s","stanza":"%s",'
+    '"stanza_id":"%s","timestamp":"%s"}}}}'
+)
+_STANZA = (
+    "<message from='%s' id='%s' to='%s' type='chat'><body>%s</body>"
+    "<stanza-id xmlns='urn:xmpp:sid:0' by='%s' id='%s'/></message>"
+)
+_BASE32 = "0123456789ABCDEFGHIJKLMNOPQRSTUV"
+
+
+def rfc3339_us(time_us: int) -> str:
+    """``2020-09-13T12:26:40.137000Z``: how the GraphQL API writes a ``DateTime``."""
+    moment = datetime.datetime(1970, 1, 1) + datetime.timedelta(microseconds=time_us)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def stanza_id(i: int) -> str:
+    """The id attribute of live message ``i`` (16 hex digits, like the server's)."""
+    return f"{0x17A6_0000_0000_0000 + i * 7919:016x}"
+
+
+def archive_id(i: int) -> str:
+    """The archive id of live message ``i``: base-32 digits, like MongooseIM's MAM ids."""
+    n = (START_US + i * STEP_US) << 8
+    digits = ""
+    while n:
+        n, d = divmod(n, 32)
+        digits = _BASE32[d] + digits
+    return digits
+
+
+def live_event(i: int, caller: str) -> bytes:
+    """The ``data`` of event ``i`` of ``caller``'s subscription: a whole GraphQL response,
+    compact, with the ``<stanza-id>`` child of a message archived for the caller."""
+    body = f"message {i} of the live stream, a short chat line"
+    sid = stanza_id(i)
+    stanza = _STANZA % (STREAM_SENDER, sid, caller, body, caller, archive_id(i))
+    ts = rfc3339_us(START_US + i * STEP_US)
+    text = _EVENT % (STREAM_SENDER, stanza, sid, ts)
+    return text.encode()
+
+
+def event_stream(caller: str, n: int) -> bytes:
+    """``n`` events as MongooseIM writes them (``id: i``, ``data: ...``, a blank line), each
+    in its own HTTP/1.1 chunk, then the last chunk."""
+    chunks = []
+    for i in range(n):
+        event = b"id: %d\ndata: %s\n\n" % (i + 1, live_event(i, caller))
+        chunks.append(b"%x\r\n%s\r\n" % (len(event), event))
+    chunks.append(b"0\r\n\r\n")
+    return b"".join(chunks)

@@ -10,7 +10,7 @@ from .measure import median
 __all__ = ["RSS_LIMIT_KIB", "RSS_SAME_KIB", "TARGETS", "format_table", "with_ratios"]
 
 #: aiomongoose / baseline, median of rounds (issue 7)
-TARGETS = {"W1": 1.0, "W2": 0.9, "W3": 0.95, "W4": 0.9, "D": 0.75}
+TARGETS = {"W1": 1.0, "W2": 0.9, "W3": 0.95, "W4": 0.9, "D": 0.75, "L": 0.8}
 #: W4: peak RSS growth must stay under this, and differ by less than RSS_SAME_KIB
 #: between the smallest and the largest archive (the same, within allocator noise).
 RSS_LIMIT_KIB = 10 * 1024
@@ -26,7 +26,7 @@ _LABELS.update(
         "aiomongoose": "aiomongoose",
     }
 )
-_UNIT_NAMES = {"W1": "request", "W2": "message", "W3": "request", "D": "page"}
+_UNIT_NAMES = {"W1": "request", "W2": "message", "W3": "request", "D": "page", "L": "event"}
 
 
 def target_for(key: str) -> float | None:
@@ -40,6 +40,8 @@ def with_ratios(result: dict[str, Any]) -> None:
     round runs every contestant back to back, so pairing them cancels slow drifts of the
     machine (other processes, CPU frequency) that a ratio of two medians would keep.
     """
+    if result.get("kind") == "delay":  # LD: delays, no rates to compare
+        return
     rows = result["contestants"]
     base = rows.get(result["baseline"], {}).get("rates")
     base_cpu = rows.get(result["baseline"], {}).get("cpus")
@@ -87,6 +89,10 @@ def format_table(report: dict[str, Any]) -> str:
     for note in report.get("notes", ()):
         lines.append(f"note: {note}")
     for key, result in report["results"].items():
+        if result.get("kind") == "delay":
+            lines += _delay_table(key, result)
+            continue
+        labels = {**_LABELS, **result.get("labels", {})}
         unit = result["unit"]
         per = _UNIT_NAMES.get(key, "message")
         is_w4 = key.startswith("W4")
@@ -104,7 +110,7 @@ def format_table(report: dict[str, Any]) -> str:
             cpu_ratio = "" if row.get("cpu_ratio") is None else f"{row['cpu_ratio']:.2f}×"
             gc = "/".join(str(n) for n in row["gc"])
             line = (
-                f"  {_LABELS.get(name, name):38} {row['rate']:>12,.0f} {ratio:>7} "
+                f"  {labels.get(name, name):38} {row['rate']:>12,.0f} {ratio:>7} "
                 f"{row['cpu_us_per_unit']:>15.2f} {cpu_ratio:>9} {gc:>14}"
             )
             if is_w4:
@@ -129,3 +135,25 @@ def format_table(report: dict[str, Any]) -> str:
         lines.append(f"\nload average (1 min) before / after: {shown}")
     lines.append(f"elapsed: {report['elapsed_s']:.0f} s")
     return "\n".join(lines)
+
+
+def _delay_table(key: str, result: dict[str, Any]) -> list[str]:
+    """LD: the delays' median and p90 (no target: see benchmarks/README.md)."""
+    labels = {**_LABELS, **result.get("labels", {})}
+    lines = ["", f"{key}: {result['what']}"]
+    lines.append(
+        f"  {'':38} {'median ms':>12} {'p90 ms':>7} {'CPU ms/send':>15} {'CPU p90':>9}"
+        f" {'min/max ms':>14} {'sends':>6} {'waited':>6}"
+    )
+    for name, row in result["contestants"].items():
+        span = f"{row['min_ms']:.2f}/{row['max_ms']:.2f}"
+        lines.append(
+            f"  {labels.get(name, name):38} {row['median_ms']:>12.2f} {row['p90_ms']:>7.2f} "
+            f"{row['cpu_median_ms']:>15.2f} {row['cpu_p90_ms']:>9.2f} {span:>14}"
+            f" {row['sends']:>6} {row.get('waited', 0):>6}"
+        )
+    lines.append(
+        "  waited: sends whose wall time exceeds the process's CPU time by > 2 ms (waiting"
+        " for the CPU); no target"
+    )
+    return lines

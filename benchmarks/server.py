@@ -12,6 +12,16 @@ Endpoints (base ``/api``, HTTP Basic ``bench:secret`` required, as a real listen
 * ``GET /messages/archive{N}@bench.lit[/{with}]?before=&limit=`` -> the synthetic archive of
   ``N`` messages (see :mod:`benchmarks.data`), with the real ``before``/``limit`` semantics;
   ``limit`` defaults to 100 and is capped at 500 (``max_result_limit = 500``).
+* ``GET /graphql/sse?query=&variables=&operationName=`` with a ``subscribeForMessages``
+  subscription whose ``caller`` is ``stream{N}@bench.lit`` -> ``200 text/event-stream``,
+  chunked, ``N`` precomputed events as MongooseIM writes them (``id: i``, ``data: <a whole
+  GraphQL response>``, a blank line; see :func:`benchmarks.data.live_event`), then the last
+  chunk, and the connection is closed. MongooseIM ends a stream without the last chunk (at
+  ``sse_idle_timeout``), which aiohttp reports as an error that can overtake the events still
+  buffered: the clean end keeps every contestant's N events readable. Another caller gets
+  MongooseIM's answer for an unknown user (200, JSON ``errors``); a query, 400.
+* ``POST /graphql`` with ``getLastMessages`` (``subscribe()`` reads where the caller's archive
+  stands once, when it starts) -> an empty page; any other document -> 400.
 """
 
 from __future__ import annotations
@@ -19,14 +29,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import json
 import os
 import re
 import sys
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
-from .data import archive_page, fixed_page
+from .data import archive_page, event_stream, fixed_page
 
-__all__ = ["AUTH", "FIXED_SIZES", "BenchApp", "main", "serve"]
+__all__ = ["AUTH", "FIXED_SIZES", "BenchApp", "Closing", "main", "serve"]
 
 AUTH = ("bench", "secret")
 FIXED_SIZES = (1, 50, 500)
@@ -35,6 +46,7 @@ MAX_LIMIT = 500
 
 _TOKEN = b"Basic " + base64.b64encode(f"{AUTH[0]}:{AUTH[1]}".encode())
 _ARCHIVE = re.compile(r"archive(\d+)@bench\.lit")
+_STREAM = re.compile(r"stream(\d+)@bench\.lit")
 _HEAD = (
     "HTTP/1.1 {status}\r\nserver: Cowboy\r\ndate: Mon, 13 Nov 2023 09:00:00 GMT\r\n"
     "vary: accept-encoding\r\n"
@@ -61,6 +73,41 @@ def _bad_request(text: str) -> bytes:
     return _response("400 Bad Request", f'"{text}"'.encode())
 
 
+class Closing(bytes):
+    """An answer after which the server closes the connection (an event stream's)."""
+
+
+def _graphql_error(status: str, code: str, message: str, path: list[str] | None = None) -> bytes:
+    error: dict[str, object] = {"extensions": {"code": code}, "message": message}
+    answer: dict[str, object] = {"errors": [error]}
+    if path:
+        error["path"] = path
+        answer["data"] = {path[0]: {path[1]: None}}
+    body = json.dumps(answer, separators=(",", ":")).encode()
+    return _response(status, body, "application/json")
+
+
+_LAST_MESSAGES = _response(
+    "200 OK",
+    b'{"data":{"stanza":{"getLastMessages":{"stanzas":[],"limit":50}}}}',
+    "application/json",
+)
+_NOT_A_QUERY = _graphql_error("400 Bad Request", "bad_request", "Only getLastMessages is served")
+_ONLY_SUBSCRIPTIONS = _graphql_error(
+    "400 Bad Request",
+    "unsupported_operation",
+    "The sse execution method does not support query operations.",
+)
+_UNKNOWN_USER = _graphql_error(
+    "200 OK", "unknown_user", "User does not exist", ["stanza", "subscribeForMessages"]
+)
+_METHOD_NOT_ALLOWED = _response("405 Method Not Allowed")
+_STREAM_HEAD = (
+    _HEAD.format(status="200 OK") + "cache-control: no-cache\r\n"
+    "content-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
+).encode()
+
+
 class BenchApp:
     """Request routing and answers; pure (bytes in, bytes out), so tests can call it."""
 
@@ -69,14 +116,19 @@ class BenchApp:
             f"page{k}@bench.lit": _response("200 OK", fixed_page(k), "application/json")
             for k in FIXED_SIZES
         }
+        self.streams: dict[str, Closing] = {}  # caller -> its whole answer, a few at most
         self.requests = 0
 
-    def respond(self, method: bytes, target: bytes, authorization: bytes | None) -> bytes:
+    def respond(
+        self, method: bytes, target: bytes, authorization: bytes | None, body: bytes = b""
+    ) -> bytes:
         self.requests += 1
         if authorization != _TOKEN:
             return _UNAUTHORIZED
         path, _, query = target.decode("latin-1").partition("?")
         segments = path.split("/")
+        if len(segments) >= 3 and segments[1] == "api" and segments[2] == "graphql":
+            return self._graphql(method, segments[3:], query, body)
         # ["", "api", "messages", owner, (with)]
         if len(segments) < 3 or segments[1] != "api" or segments[2] != "messages":
             return _NOT_FOUND
@@ -107,8 +159,36 @@ class BenchApp:
                 if number < 0:
                     return _bad_request("Invalid value of 'before'")
                 before = number
-        body = archive_page(int(match.group(1)), before, limit)
-        return _response("200 OK", body, "application/json")
+        page = archive_page(int(match.group(1)), before, limit)
+        return _response("200 OK", page, "application/json")
+
+    def _graphql(self, method: bytes, rest: list[str], query: str, body: bytes) -> bytes:
+        if not rest:  # POST /api/graphql
+            if method != b"POST":
+                return _NOT_FOUND
+            return _LAST_MESSAGES if b"getLastMessages" in body else _NOT_A_QUERY
+        if rest != ["sse"]:
+            return _NOT_FOUND
+        if method != b"GET":
+            return _METHOD_NOT_ALLOWED
+        params = parse_qs(query)
+        document = params.get("query", [""])[0]
+        if not document.lstrip().startswith("subscription"):
+            return _ONLY_SUBSCRIPTIONS
+        try:
+            caller = json.loads(params["variables"][0])["caller"]
+        except (KeyError, IndexError, TypeError, ValueError):
+            return _bad_request("variables must be a JSON object with a caller")
+        match = _STREAM.fullmatch(caller) if type(caller) is str else None
+        if match is None or "subscribeForMessages" not in document:
+            return _UNKNOWN_USER
+        answer = self.streams.get(caller)
+        if answer is None:
+            if len(self.streams) >= 4:
+                self.streams.clear()
+            answer = Closing(_STREAM_HEAD + event_stream(caller, int(match.group(1))))
+            self.streams[caller] = answer
+        return answer
 
 
 class _HttpProtocol(asyncio.Protocol):
@@ -125,7 +205,7 @@ class _HttpProtocol(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         buffer = self.buffer + data if self.buffer else data
-        out = []
+        out: list[bytes] = []
         while True:
             end = buffer.find(b"\r\n\r\n")
             if end < 0:
@@ -146,8 +226,17 @@ class _HttpProtocol(asyncio.Protocol):
                 j = lower.find(b"\r\n", i + 2)
                 authorization = head[i + 16 : j if j >= 0 else None].strip()
             method, target, _ = head.split(b" ", 2)
-            out.append(self.app.respond(method, target, authorization))
+            answer = self.app.respond(method, target, authorization, buffer[end + 4 : total])
             buffer = buffer[total:]
+            if isinstance(answer, Closing):  # an event stream: the connection ends with it
+                if self.transport is not None:
+                    self.transport.write(b"".join(out))
+                    self.transport.write(answer)
+                    self.transport.close()
+                    self.transport = None
+                self.buffer = b""
+                return
+            out.append(answer)
         self.buffer = buffer
         if out and self.transport is not None:
             self.transport.write(b"".join(out))
