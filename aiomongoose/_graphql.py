@@ -78,6 +78,10 @@ def check(status: int, body: bytes, *, method: str, url: str) -> dict[str, Any]:
         if status < 300:
             raise
         data = None  # an error status with a body that is not JSON
+    if status < 300 and type(data) is dict and "errors" not in data:
+        result = data.get("data")
+        if type(result) is dict:
+            return result  # the usual answer: nothing to map
     error = _graphql_error(status, body, data, method, url)
     if error is not None:
         raise error

@@ -72,18 +72,10 @@ _SERVER_FORM = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z", re.ASC
 def parse_datetime(text: Any) -> datetime:
     """An RFC 3339 date-time as an aware UTC datetime (microseconds kept)."""
     if type(text) is str and _SERVER_FORM(text) is not None:
-        # The form MongooseIM writes (six fraction digits, Z): slices, no arithmetic.
+        # The form MongooseIM writes (six fraction digits, Z), which every Python's
+        # fromisoformat reads once the Z is gone.
         try:
-            return datetime(
-                int(text[0:4]),
-                int(text[5:7]),
-                int(text[8:10]),
-                int(text[11:13]),
-                int(text[14:16]),
-                int(text[17:19]),
-                int(text[20:26]),
-                tzinfo=timezone.utc,
-            )
+            return datetime.fromisoformat(text[:-1]).replace(tzinfo=timezone.utc)
         except ValueError:
             pass  # out of range (a 30th of February): the general parser says so
     return from_microseconds(parse_datetime_us(text))

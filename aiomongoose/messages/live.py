@@ -190,11 +190,14 @@ class Subscription:
         if not chunk:
             await self._reconnect("the server ended the stream")
             return
+        newest: IncomingMessage | None = None
         for data in self._decoder.feed(chunk):
-            message = parse_event(data, self.caller, url=self._url)
-            if message.archive_id is not None:  # held until handed out: accounted for
-                self._anchor_id, self._anchor_us = message.archive_id, _microseconds(message)
+            message = parse_event(data, self.caller, url=self._url, owner=self._owner)
+            if message.archive_id is not None:
+                newest = message
             self._pending.append(message)
+        if newest is not None:  # held until handed out: accounted for
+            self._anchor_id, self._anchor_us = newest.archive_id, _microseconds(newest)
 
     async def _reconnect(self, reason: str) -> None:
         self._drop_stream()
@@ -359,7 +362,7 @@ def _from_archive(record: ArchivedMessage, caller: str) -> IncomingMessage:
         body=record.body,
         stanza=stanza,
         received_at=record.sent_at,
-        archive_id=record.stanza_id or archive_id_for(fields.stanza_ids, caller),
+        archive_id=record.stanza_id or archive_id_for(fields.stanza_ids, bare(caller).lower()),
     )
 
 

@@ -68,10 +68,10 @@ class EventDecoder:
         return events
 
 
-def parse_event(data: bytes, caller: str, *, url: str) -> IncomingMessage:
+def parse_event(data: bytes, caller: str, *, url: str, owner: str | None = None) -> IncomingMessage:
     """One event's GraphQL response as the message it carries. ``errors`` raise the
     matching :class:`~aiomongoose.errors.ApiError`; anything malformed raises
-    :class:`ProtocolError`."""
+    :class:`ProtocolError`. ``owner``: the caller's bare JID in lower case, when known."""
     result = operation_result(
         check(200, data, method="GET", url=url), "stanza", "subscribeForMessages", 200, data
     )
@@ -93,13 +93,15 @@ def parse_event(data: bytes, caller: str, *, url: str) -> IncomingMessage:
         body=fields.body,
         stanza=stanza,
         received_at=received_at,
-        archive_id=archive_id_for(fields.stanza_ids, caller),
+        archive_id=archive_id_for(fields.stanza_ids, owner or bare(caller).lower())
+        if fields.stanza_ids
+        else None,
     )
 
 
-def archive_id_for(stanza_ids: dict[str, str], caller: str) -> str | None:
-    """The id the caller's own archive gave the message (``<stanza-id by=caller/>``)."""
-    owner = bare(caller).lower()
+def archive_id_for(stanza_ids: dict[str, str], owner: str) -> str | None:
+    """The id the caller's own archive gave the message (``<stanza-id by=owner/>``);
+    ``owner`` is the caller's bare JID in lower case."""
     for by, archive_id in stanza_ids.items():
         if by.lower() == owner and archive_id:
             return archive_id
