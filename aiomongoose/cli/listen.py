@@ -30,7 +30,9 @@ def message_line(message: IncomingMessage) -> bytes:
         "type": message.type,
         "message_id": message.message_id,
         "body": message.body,
-        "received_at": message.received_at.isoformat().replace("+00:00", "Z"),
+        "received_at": message.received_at.isoformat(timespec="microseconds").replace(
+            "+00:00", "Z"
+        ),
         "archive_id": message.archive_id,
     }
     return json.dumps(data, ensure_ascii=False).encode() + b"\n"

@@ -155,8 +155,13 @@ class Subscription:
             raise ClientClosedError("this AdminClient is closed")
         self._opened = True
         if await self._api.resolve() == "graphql":
-            await self._connect()
+            # The archive's newest message *before* the stream opens: whatever comes after
+            # it is the subscription's, live or read back. (Taken after, it could name a
+            # message still in the stream's buffer, which aiohttp drops if the stream then
+            # breaks, and the read-back would start past it.)
             await self._anchor_at_newest()
+            await self._connect()
+            await self._read_back()  # archived between the anchor and the stream's start
         else:
             await self._poll_anchor()
 
@@ -242,8 +247,7 @@ class Subscription:
         return True
 
     async def _anchor_at_newest(self) -> None:
-        """Where the archive stood when the subscription started: the first read-back
-        stops there."""
+        """Where the archive stood when the subscription started: read-backs stop there."""
         try:
             page, _ = await self._read_page(None, 1)
         except FeatureDisabledError:
@@ -255,6 +259,8 @@ class Subscription:
     async def _read_back(self) -> None:
         """Queue, oldest first, the incoming messages archived since the anchor."""
         if self._archive_off:
+            if not self.reconnects:
+                return  # the first stream: nothing was missed yet
             log.warning(
                 "subscription of %s reconnected; the server does not archive its messages, "
                 "so any routed to it meanwhile are lost",
