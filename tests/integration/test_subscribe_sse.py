@@ -18,6 +18,7 @@ from aiomongoose import (
     IncomingMessage,
     Message,
     NotFoundError,
+    ProtocolError,
     TransportError,
     UnauthorizedError,
 )
@@ -148,6 +149,14 @@ async def test_errors_before_the_stream(server):
             with pytest.raises(NotFoundError):
                 async with client.messages.subscribe(BOT):
                     pass
+
+
+async def test_an_answer_that_is_no_stream_is_a_protocol_error(server):
+    server.fail_next(1, status=200, body=b'{"data": {"stanza": null}}', method="GET")
+    async with client_of(server) as client:
+        with pytest.raises(ProtocolError, match="expected an event stream"):
+            async with client.messages.subscribe(BOT):
+                pass
 
 
 async def test_max_reconnects_zero_raises_when_the_stream_ends(server):
