@@ -10,7 +10,8 @@ behaviour and its code. It runs on graphql-core (the
 ``testing`` extra), imported only when a GraphQL request arrives: ``_graphql`` (HTTP, auth),
 ``_gql_engine`` (MongooseIM's errors around graphql-core's parser, validator and executor),
 ``_gql_schema`` (schema, scalars, resolvers) and ``_xmpp`` (stanza XML, times, stanza ids)
-document its rules.
+document its rules. Its one limit that MongooseIM lacks: a document nested more than 128
+levels deep gets 400 ``parser_error`` (``_gql_engine.NESTING_LIMIT``).
 
 Live messages (docs/server-behaviour.md, "Subscriptions over SSE"): ``GET /api/graphql/sse``
 streams a ``subscribeForMessages`` subscription (``_sse``), and ``_routing`` decides which
@@ -34,7 +35,11 @@ it chooses:
 - Cowboy's own answers carry an empty body: no route or more than two JID segments (404),
   other methods (405 with ``Allow``), an ``Accept`` without JSON (406), a content type
   other than JSON on POST (415), a bad percent-escape or a Host mismatch (400), missing or
-  wrong credentials (401 with ``WWW-Authenticate``). 401 comes after 404/405, before the rest.
+  wrong credentials (401 with ``WWW-Authenticate``), an ``Authorization`` header that Cowboy
+  cannot parse, e.g. a Basic token with non-ASCII characters (400). 401 and that 400 come
+  after 404/405, before the rest.
+- ``limit`` and ``before`` may have any number of digits and a JSON body any depth, as in
+  Erlang (``_json``).
 - 3.7: errors are ``text/plain``; 500 for an invalid owner or interlocutor JID and for
   ``limit > 500``, otherwise the 6.5 statuses and texts; ``GET /users/{unknown}`` is ``[]``.
 - ``GET /users/{domain}`` is the only users call; ``POST`` on ``/messages/{owner}`` sends.

@@ -12,6 +12,12 @@ empty 406; a malformed percent-escape in the path an empty 400. One trailing ``/
 ignored. ``POST`` on ``/messages/{owner}`` sends like ``POST /messages`` (the handler ignores
 the path). A JSON value of the wrong type (``"caller": 1``) is treated as an invalid JID, and
 a non-string ``body`` as an invalid request body (the real server probably answers 500).
+
+Inputs that Python's own limits would turn into a crash are read as the server reads them
+(see :mod:`._json`): ``limit`` and ``before`` may have any number of digits (Erlang's
+``binary_to_integer`` has no limit), and a JSON body may nest to any depth (jiffy) and
+carry integers of any length. An ``Authorization`` header that Cowboy cannot parse gets an
+empty 400 (see :func:`parse_authorization`).
 """
 
 from __future__ import annotations
@@ -21,15 +27,25 @@ import binascii
 import json
 import re
 from collections.abc import Mapping, Sequence
+from typing import Literal
 from urllib.parse import unquote_to_bytes
 
 import attrs
 
 from ._jid import ParsedJID, parse_jid
+from ._json import loads, parse_integer
 from ._routing import route_message
 from ._state import AppState
 
-__all__ = ["KNOWN_ATOMS", "Reply", "RestApi", "host_matches", "split_path"]
+__all__ = [
+    "KNOWN_ATOMS",
+    "AuthKind",
+    "Reply",
+    "RestApi",
+    "host_matches",
+    "parse_authorization",
+    "split_path",
+]
 
 #: Keys that are atoms the Erlang VM already knows: unknown query or JSON keys that are one
 #: of these are ignored, any other unknown key is rejected (a small stand-in for the atom table).
@@ -40,6 +56,7 @@ KNOWN_ATOMS = frozenset(
 _ALLOWED = {"messages": ("OPTIONS", "GET", "POST"), "users": ("OPTIONS", "GET")}
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_TOKEN68 = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 _US = 1_000_000
 _DEFAULT_LIMIT = 100
 _DOMAIN_ERROR = "Domain does not exist"
@@ -88,19 +105,39 @@ def host_matches(host: str | None, headers: Mapping[str, str]) -> bool:
     return host is None or _hostname(headers.get("host", "")) == host.lower()
 
 
-def _basic_credentials(value: str | None) -> tuple[bool, tuple[str, str] | None]:
-    """(whether the header is Basic, the decoded credentials or None when malformed)."""
-    if value is None:
-        return False, None
-    scheme, _, token = value.strip().partition(" ")
+#: How Cowboy reads an ``Authorization`` header: absent, Basic credentials, another scheme
+#: it knows (Bearer, Digest), or a value it cannot parse.
+AuthKind = Literal["none", "basic", "other", "malformed"]
+
+
+def parse_authorization(header: str | None) -> tuple[AuthKind, tuple[bytes, bytes] | None]:
+    """The kind of an ``Authorization`` header and, for Basic, the (user, password) bytes.
+
+    As ``cow_http_hd:parse_authorization`` reads it: the scheme (Basic, Bearer or Digest, in
+    any case) and one space, then for Basic a base64 token that Erlang's ``base64:decode``
+    accepts and whose decoded bytes contain a ``:`` (the first one splits user from
+    password). Anything else makes the parser crash: a scheme it does not know, a token
+    with characters outside base64 (non-ASCII ones included) or bad padding, no colon.
+    ``cowboy_req:parse_header`` turns that crash into a ``request_error`` exit. The GraphQL
+    handler catches it (401 ``request_error``); the REST handlers do not, and Cowboy answers
+    a request process that exits with ``request_error`` with an empty 400.
+    """
+    if header is None:
+        return "none", None
+    scheme, space, rest = header.partition(" ")
+    token = rest.strip(" \t")
+    if not space or not _TOKEN68.fullmatch(token):
+        return ("other", None) if scheme.lower() == "digest" and space else ("malformed", None)
+    if scheme.lower() == "bearer" or scheme.lower() == "digest":
+        return "other", None
     if scheme.lower() != "basic":
-        return False, None
+        return "malformed", None
     try:
-        decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return True, None
-    user, colon, password = decoded.partition(":")
-    return True, (user, password) if colon else None
+        decoded = base64.b64decode(token, validate=True)
+    except (binascii.Error, ValueError):
+        return "malformed", None
+    user, colon, password = decoded.partition(b":")
+    return ("basic", (user, password)) if colon else ("malformed", None)
 
 
 def _accepts_json(accept: str | None) -> bool:
@@ -150,8 +187,9 @@ class RestApi:
         allowed = _ALLOWED[group]
         if method not in allowed:
             return Reply(405, headers=(("Allow", ", ".join(allowed)),))
-        if not self._authorized(headers.get("authorization")):
-            return Reply(401, headers=(("WWW-Authenticate", 'Basic realm="mongooseim"'),))
+        refused = self._refused_credentials(headers.get("authorization"))
+        if refused is not None:
+            return refused
         if not _accepts_json(headers.get("accept")):
             return Reply(406)
         if method == "OPTIONS":
@@ -177,13 +215,26 @@ class RestApi:
             return Reply(status, json.dumps(text).encode())
         return Reply(status, text.encode(), "text/plain; charset=utf-8")
 
-    def _authorized(self, header: str | None) -> bool:
-        # "Authentication": Basic only; 6.x rejects credentials it has not been given.
-        is_basic, credentials = _basic_credentials(header)
+    def _refused_credentials(self, header: str | None) -> Reply | None:
+        """The answer to credentials that are not accepted, or ``None``.
+
+        "Authentication": Basic only; 6.x rejects credentials it has not been given, 3.x
+        accepts anything when none are configured. Both parse the header first, whatever
+        the configuration (``mongoose_api_common:get_auth_details``), without catching the
+        parser's crash: a header Cowboy cannot parse is an empty 400 (no WWW-Authenticate).
+        """
+        kind, credentials = parse_authorization(header)
+        if kind == "malformed":
+            return Reply(400)
         configured = self.state.auth
         if configured is None:
-            return not (is_basic and self.state.profile.strict_unconfigured_auth)
-        return is_basic and credentials == configured
+            strict = self.state.profile.strict_unconfigured_auth
+            accepted = not (kind == "basic" and strict)
+        else:
+            accepted = credentials == (configured[0].encode(), configured[1].encode())
+        if accepted:
+            return None
+        return Reply(401, headers=(("WWW-Authenticate", 'Basic realm="mongooseim"'),))
 
     def _known_user(self, jid: ParsedJID) -> None:
         archive = self.state.archive
@@ -224,12 +275,14 @@ class RestApi:
         return Reply(200, body.encode(), "application/json")
 
     def _limit(self, text: str | None) -> int:
+        # binary_to_integer takes any number of digits (Erlang integers are unbounded), so a
+        # huge `limit` is valid: 6.5 then lowers it to the cap, 3.x refuses it with a 500.
         if text is None:
             limit = _DEFAULT_LIMIT
-        elif _INTEGER.fullmatch(text) and int(text) >= 0:
-            limit = int(text)
         else:
-            raise _Error(400, "Invalid limit")
+            limit = parse_integer(text) if _INTEGER.fullmatch(text) else -1
+            if limit < 0:
+                raise _Error(400, "Invalid limit")
         profile = self.state.profile
         if profile.hard_limit is not None and limit > profile.hard_limit:
             raise _Error(500, "Invalid limit")  # "Timestamps, before and limit": 3.x
@@ -238,17 +291,23 @@ class RestApi:
         return limit
 
     def _before_us(self, text: str | None) -> int | None:
+        # As for `limit`: any number of digits. A bound beyond every archive time selects
+        # everything (below every time: nothing). MongooseIM hands such a bound on to the
+        # archive backend, which may treat ids past 64 bits its own way; the fake compares.
         if text is not None and not _INTEGER.fullmatch(text):
             raise _Error(400, "Invalid value of 'before'")
-        before = None if text is None else int(text)
+        before = None if text is None else parse_integer(text)
         if self.state.profile.zero_before_is_now and not before:
             return self.state.clock.now_us() + _US * _US  # 3.x: now plus 10^6 seconds
         return None if before is None else before * _US
 
     def _send(self, body: bytes) -> Reply:
         try:
-            args = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+            # jiffy: any depth, integers of any length; a body that is not an object (at
+            # whatever depth it nests) fails `{DecodedBody} = jiffy:decode(Body)` in the same
+            # try as a decoding error, hence one answer for both.
+            args = loads(body)
+        except ValueError:
             raise _Error(400, "Invalid request body") from None
         if not isinstance(args, dict) or any(
             key not in KNOWN_ATOMS for key in args

@@ -13,7 +13,6 @@ event, and ``drop_stream_after`` faults apply to streams only.
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 from aiohttp import hdrs, web
@@ -21,6 +20,7 @@ from aiohttp import hdrs, web
 from ._api import Reply, RestApi, split_path
 from ._faults import Decision
 from ._graphql import GraphqlApi
+from ._json import loads
 from ._records import RecordedRequest
 from ._sse import SseEndpoint
 from ._state import AppState
@@ -43,11 +43,12 @@ class _NoContentTypeResponse(web.Response):
 
 
 def _decode_json(body: bytes) -> Any:
+    """The body as ``json.loads`` reads it, at any depth and with integers of any length."""
     if not body:
         return None
     try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        return loads(body, strict=False)
+    except ValueError:
         return None
 
 
@@ -89,9 +90,9 @@ class Handler:
             query={key: value for key, value in request.query.items()},
             headers={name.lower(): value for name, value in request.headers.items()},
             body=body,
-            json=_decode_json(body),
         )
-        self.state.requests.append(record)
+        self.state.log_request(record)  # first, so that every request is in the log
+        record.json = _decode_json(body)
         await self._delay()
         decision = self.state.faults.decide(
             request.method, raw_path, request.rel_url.raw_query_string

@@ -3,7 +3,10 @@
 The steps of ``prepare_request``, each with graphql-erlang's codes and paths:
 
 - Parse: 400 ``scanner_error`` / ``parser_error``, "Cannot scan|parse line N because of"
-  and graphql-core's reason; ``path`` ``[]``.
+  and graphql-core's reason; ``path`` ``[]``. A document nested more than
+  :data:`NESTING_LIMIT` levels deep (selection sets and list or object values, counted
+  through fragment spreads too) gets 400 ``parser_error`` saying so: a limit of the fake
+  only, see :func:`_too_deep`.
 - Validation: graphql-core's rules but two (graphql-erlang accepts unused variables and
   fragments), plus graphql-erlang's refusal of a literal ``null`` argument. The first
   failing rule in :data:`_CODES` order gives one 400 error (see :func:`_path_to`).
@@ -36,11 +39,16 @@ from ._gql_schema import (
     ResolverError,
     build_schema,
     coerce_variable,
+    literal_value,
 )
 from ._graphql import error_entry
+from ._json import dumps
 from ._state import AppState
 
-__all__ = ["Prepared", "erl_repr", "execute", "prepare", "run"]
+__all__ = ["NESTING_LIMIT", "Prepared", "erl_repr", "execute", "prepare", "run"]
+
+#: The deepest nesting of a document that the fake processes (see :func:`_too_deep`).
+NESTING_LIMIT = 128
 
 Answer = tuple[int, dict[str, Any]]
 _MISSING = "The parameter is non-null, but was undefined in parameter list"
@@ -138,7 +146,7 @@ def _validation_error(
             f"but the schema expects type ({theirs})"
         )
     elif rule == "ValuesOfCorrectTypeRule":
-        literal = gql.value_from_ast_untyped(node) if isinstance(node, gql.ValueNode) else None
+        literal = literal_value(node) if isinstance(node, gql.ValueNode) else None
         return _coercion_error(path, error.original_error or error, literal)
     return _Refused(400, code, message, path)
 
@@ -155,6 +163,95 @@ def _coercion_error(path: list[Any], failure: Exception, value: object) -> _Refu
         return _Refused(400, "input_coerce_abort", message, path)
     message = getattr(failure, "message", str(failure))  # a built-in scalar's literal
     return _Refused(400, "type_mismatch", message, path)
+
+
+def _too_deep(line: int) -> _Refused:
+    """The fake's answer to a document nested more than :data:`NESTING_LIMIT` levels deep.
+
+    MongooseIM has no such limit: graphql-erlang scans with leex and parses with a yecc
+    parser, which keeps its states on a list rather than on the call stack, and its later
+    passes recurse on Erlang process stacks, which grow as needed. It answers a deep
+    document as it answers a shallow one (a deep selection of unknown fields: 400
+    ``unknown_field``; a deep list value for a scalar: 400 ``input_coerce_abort``; deep
+    inline fragments over valid fields: 200). graphql-core recurses on Python's stack
+    (3.2 until ``RecursionError``; 3.3 stops at 200 levels), so the fake refuses such a
+    document up front, with the same 400 whatever graphql-core it runs on.
+    """
+    message = (
+        f"Cannot parse line {line} because of nesting deeper than {NESTING_LIMIT} levels, "
+        "a limit of the fake server that MongooseIM does not have"
+    )
+    return _Refused(400, "parser_error", message, [])
+
+
+_OPENING = (gql.TokenKind.BRACE_L, gql.TokenKind.BRACKET_L)
+_CLOSING = (gql.TokenKind.BRACE_R, gql.TokenKind.BRACKET_R)
+
+
+def _check_lexical_nesting(text: str) -> None:
+    """Refuse a document whose braces and brackets nest too deeply; a document that does not
+    scan is left to :func:`_parse`, which reports it."""
+    lexer, depth = gql.Lexer(gql.Source(text)), 0
+    try:
+        while (token := lexer.advance()).kind != gql.TokenKind.EOF:
+            if token.kind in _OPENING:
+                depth += 1
+                if depth > NESTING_LIMIT:
+                    raise _too_deep(token.line)
+            elif token.kind in _CLOSING:
+                depth -= 1
+    except gql.GraphQLSyntaxError:
+        return
+
+
+def _selection_nesting(
+    selection_set: gql.SelectionSetNode,
+) -> tuple[int, list[tuple[str, int]]]:
+    """How deep a definition's selection sets nest, and its fragment spreads with their depth."""
+    deepest, spreads = 0, []
+    todo = [(selection_set, 1)]
+    while todo:
+        current, depth = todo.pop()
+        deepest = max(deepest, depth)
+        for selection in current.selections:
+            if isinstance(selection, gql.FragmentSpreadNode):
+                spreads.append((selection.name.value, depth))
+            elif isinstance(selection, (gql.FieldNode, gql.InlineFragmentNode)):
+                if selection.selection_set is not None:
+                    todo.append((selection.selection_set, depth + 1))
+    return deepest, spreads
+
+
+def _check_fragment_nesting(document: gql.DocumentNode) -> None:
+    """Refuse a document whose selections nest too deeply through fragment spreads (a chain of
+    fragments, each spreading the next). Cycles are left to validation."""
+    nesting = {
+        d.name.value: _selection_nesting(d.selection_set)
+        for d in document.definitions
+        if isinstance(d, gql.FragmentDefinitionNode)
+    }
+    depths: dict[str, int] = {}  # a fragment's depth, its spreads included
+
+    def depth_of(own: int, spreads: list[tuple[str, int]]) -> int:
+        return max([own, *(at + depths.get(name, 0) for name, at in spreads)])
+
+    entered: set[str] = set()
+    for root in nesting:  # post-order without recursion: a fragment after those it spreads
+        todo = [(root, False)]
+        while todo:
+            name, done_below = todo.pop()
+            if name in depths or (name in entered and not done_below):
+                continue  # finished, or a cycle back to a fragment still being walked
+            if done_below:
+                depths[name] = depth_of(*nesting[name])
+                continue
+            entered.add(name)
+            todo.append((name, True))
+            todo.extend((spread, False) for spread, _at in nesting[name][1] if spread in nesting)
+    for definition in document.definitions:
+        if isinstance(definition, gql.ExecutableDefinitionNode):
+            if depth_of(*_selection_nesting(definition.selection_set)) > NESTING_LIMIT:
+                raise _too_deep(definition.loc.start_token.line if definition.loc else 1)
 
 
 def _parse(text: str) -> gql.DocumentNode:
@@ -179,12 +276,20 @@ _schema = cache(build_schema)
 @lru_cache(maxsize=512)
 def _checked(text: str, paged_list_users: bool) -> tuple[gql.GraphQLSchema, gql.DocumentNode]:
     """The schema and the parsed, validated document (errors are not cached)."""
-    schema, document = _schema(paged_list_users), _parse(text)
-    if gql.validate(schema, document, _RULES):
-        for rule in _RULES:
-            errors = gql.validate(schema, document, [rule])
-            if errors:
-                raise _validation_error(schema, document, rule.__name__, errors[0])
+    _check_lexical_nesting(text)
+    schema = _schema(paged_list_users)
+    try:
+        document = _parse(text)
+        _check_fragment_nesting(document)
+        if gql.validate(schema, document, _RULES):
+            for rule in _RULES:
+                errors = gql.validate(schema, document, [rule])
+                if errors and not errors[0].nodes:  # graphql-core gave up: too deep for it
+                    raise _too_deep(1)
+                if errors:
+                    raise _validation_error(schema, document, rule.__name__, errors[0])
+    except RecursionError:  # below the limit, yet too deep for this graphql-core
+        raise _too_deep(1) from None
     return schema, document
 
 
@@ -286,22 +391,25 @@ def prepare(
 
 def execute(prepared: Prepared, context: object) -> Answer:
     """Execute a prepared document with ``context`` as the context and the root value."""
-    result = gql.execute(
-        prepared.schema,
-        prepared.document,
-        root_value=context,
-        context_value=context,
-        variable_values=prepared.values,
-        operation_name=prepared.operation_name,
-        is_awaitable=_never,  # every resolver is synchronous: skip graphql-core's checks
-    )
-    assert not isinstance(result, Awaitable)
-    if result.data is None and result.errors:  # graphql-core refused a built-in scalar's value
-        entry = error_entry("input_coercion", result.errors[0].message, [prepared.head])
-        return 400, {"errors": [entry]}
-    body: dict[str, Any] = {"data": result.data}
-    if result.errors:
-        body["errors"] = [_field_error(error) for error in result.errors]
+    try:
+        result = gql.execute(
+            prepared.schema,
+            prepared.document,
+            root_value=context,
+            context_value=context,
+            variable_values=prepared.values,
+            operation_name=prepared.operation_name,
+            is_awaitable=_never,  # every resolver is synchronous: skip graphql-core's checks
+        )
+        assert not isinstance(result, Awaitable)
+        if result.data is None and result.errors:  # graphql-core refused a built-in's value
+            entry = error_entry("input_coercion", result.errors[0].message, [prepared.head])
+            return 400, {"errors": [entry]}
+        body: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            body["errors"] = [_field_error(error) for error in result.errors]
+    except RecursionError:  # a safety net: the nesting limit keeps execution shallow enough
+        return _too_deep(1).answer
     return 200, body
 
 
@@ -329,7 +437,8 @@ def _field_error(error: gql.GraphQLError) -> dict[str, object]:
 
 
 def erl_repr(value: object) -> str:
-    """A string as Erlang's ``~p`` shows a binary (``<<"x">>``); other values as JSON."""
+    """A string as Erlang's ``~p`` shows a binary (``<<"x">>``); other values as JSON (at
+    any depth, integers in full, as ``~p`` prints them)."""
     if isinstance(value, str):
         return f"<<{json.dumps(value, ensure_ascii=False)}>>" if value else "<<>>"
-    return json.dumps(value, ensure_ascii=False)
+    return dumps(value)

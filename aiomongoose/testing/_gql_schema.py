@@ -21,12 +21,14 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+import graphql as gql
 from graphql import GraphQLObjectType, GraphQLResolveInfo, GraphQLScalarType, GraphQLSchema
 from graphql import build_schema as build_sdl
 
 from ._archive import StoredMessage
 from ._graphql import error_entry
 from ._jid import ParsedJID, domain_name_key, parse_jid
+from ._json import dumps, parse_integer
 from ._routing import LiveMessage, route_message
 from ._state import AppState
 from ._xmpp import format_rfc3339_us, parse_rfc3339_us
@@ -34,7 +36,7 @@ from ._xmpp import format_rfc3339_us, parse_rfc3339_us
 if TYPE_CHECKING:
     from ._sse import Subscription
 
-__all__ = ["CoercionFailed", "ResolverError", "build_schema", "coerce_variable"]
+__all__ = ["CoercionFailed", "ResolverError", "build_schema", "coerce_variable", "literal_value"]
 
 _SDL = """
 schema { query: AdminQuery, mutation: AdminMutation, subscription: AdminSubscription }
@@ -106,11 +108,32 @@ def coerce_variable(type_name: str, value: object) -> object:
     """A variable's value checked as graphql-erlang coerces it, in the form graphql-core takes
     (its ``Boolean`` also takes "true" and "false"); raises like the scalars."""
     if type_name in ("String", "ID") and not isinstance(value, str):
-        return Opaque(repr(value))
+        return Opaque(dumps(value))  # JSON text: fine for values of any depth
     if type_name == "Boolean" and value in ("true", "false"):
         return value == "true"
     _coerce(type_name, value)
     return value
+
+
+def literal_value(node: gql.ValueNode, variables: dict[str, Any] | None = None) -> object:
+    """The value of a literal as graphql-erlang reads it: an integer of any length (its
+    scanner calls ``list_to_integer``), where graphql-core's untyped reading gives NaN past
+    Python's 4300 digits. A variable inside a list or object is its value, or null."""
+    if isinstance(node, gql.IntValueNode):
+        return parse_integer(node.value)
+    if isinstance(node, gql.ListValueNode):
+        return [literal_value(item, variables) for item in node.values]
+    if isinstance(node, gql.ObjectValueNode):
+        return {field.name.value: literal_value(field.value, variables) for field in node.fields}
+    if isinstance(node, gql.VariableNode):
+        return None if variables is None else variables.get(node.name.value)
+    return gql.value_from_ast_untyped(node)
+
+
+def _parse_literal(
+    type_name: str, node: gql.ValueNode, variables: dict[str, Any] | None = None
+) -> object:
+    return _coerce(type_name, literal_value(node, variables))
 
 
 class ResolverError(Exception):
@@ -235,6 +258,7 @@ def build_schema(paged_list_users: bool) -> GraphQLSchema:
         if isinstance(gtype, GraphQLScalarType) and gtype.ast_node is not None:
             coerce = partial(_coerce, gtype.name)
             gtype.parse_value = gtype.coerce_input_value = coerce  # type: ignore[method-assign]
+            gtype.parse_literal = partial(_parse_literal, gtype.name)  # type: ignore[method-assign]
         for name, resolve in _RESOLVERS.get(gtype.name, {}).items():
             assert isinstance(gtype, GraphQLObjectType)
             gtype.fields[name].resolve = resolve

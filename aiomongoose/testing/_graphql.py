@@ -17,6 +17,8 @@
    ``content-type: application/json; charset=utf-8`` and ``vary: accept``.
 4. ``POST``: ``Content-Type`` exactly ``application/json`` (else an empty 415); a JSON body
    (else 400 ``invalid_json_body``) that is an object (else the handler crashes: empty 500).
+   As jiffy decodes it, the body and a ``variables`` string may nest to any depth and hold
+   integers of any length (:mod:`._json`).
    ``GET`` reads the query string (queries and mutations alike); with ``Accept: text/html``
    it serves a placeholder page.
 5. ``variables`` (an object, a JSON string of one, or null; other JSON strings: 400
@@ -32,18 +34,16 @@ extra.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import importlib
 import json
-import re
 from collections.abc import Mapping, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._api import Reply, host_matches
+from ._api import Reply, host_matches, parse_authorization
+from ._json import loads
 from ._state import AppState
 
 if TYPE_CHECKING:
@@ -55,7 +55,6 @@ _KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OP
 _JSON = "application/json; charset=utf-8"
 _VARY = (("vary", "accept"),)
 _HTML_PAGE = b"<!DOCTYPE html><title>GraphiQL</title><p>FakeMongooseIM: POST your queries.</p>"
-_TOKEN68 = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 _MALFORMED_AUTH = "Malformed authorization header. Please consult the relevant specification"
 _MISSING = object()
 
@@ -102,36 +101,6 @@ def json_bytes(value: object) -> bytes:
 def _errors_reply(status: int, entry: dict[str, object], content_type: str | None) -> Reply:
     headers = () if content_type is None else _VARY
     return Reply(status, json_bytes({"errors": [entry]}), content_type, headers)
-
-
-def _strict_json(data: bytes | str) -> object:
-    """Decode like jiffy: UTF-8 only, no NaN or Infinity; ``ValueError`` otherwise."""
-    text = data.decode("utf-8") if isinstance(data, bytes) else data
-
-    def no_constants(name: str) -> object:
-        raise ValueError(name)
-
-    return json.loads(text, parse_constant=no_constants)
-
-
-def _authorization(header: str | None) -> tuple[str, tuple[bytes, bytes] | None]:
-    """``("none" | "basic" | "other" | "malformed", Basic credentials)``, as Cowboy reads it."""
-    if header is None:
-        return "none", None
-    scheme, space, rest = header.partition(" ")
-    token = rest.strip(" \t")
-    if not space or not _TOKEN68.fullmatch(token):
-        return ("other", None) if scheme.lower() == "digest" and space else ("malformed", None)
-    if scheme.lower() == "bearer" or scheme.lower() == "digest":
-        return "other", None
-    if scheme.lower() != "basic":
-        return "malformed", None
-    try:
-        decoded = base64.b64decode(token, validate=True)
-    except (binascii.Error, ValueError):
-        return "malformed", None
-    user, colon, password = decoded.partition(b":")
-    return ("basic", (user, password)) if colon else ("malformed", None)
 
 
 def _accept_entries(header: str) -> list[tuple[float, int, str]]:
@@ -214,7 +183,7 @@ class GraphqlApi:
             return answer.reply
 
     def _authorize(self, header: str | None) -> bool:
-        kind, credentials = _authorization(header)
+        kind, credentials = parse_authorization(header)
         if kind == "malformed":
             entry = error_entry("request_error", _MALFORMED_AUTH, None)
             raise _Answer(_errors_reply(401, entry, None))
@@ -233,7 +202,7 @@ class GraphqlApi:
         if len(parts) != 1 or parts[0].strip().lower() != "application/json":
             raise _Answer(Reply(415, content_type=_JSON, headers=_VARY))
         try:
-            params = _strict_json(body)
+            params = loads(body)
         except ValueError:
             entry = error_entry("invalid_json_body", "The request JSON body is invalid", None)
             raise _Answer(_errors_reply(400, entry, _JSON)) from None
@@ -293,7 +262,7 @@ class GraphqlApi:
             return raw
         if isinstance(raw, str):
             try:
-                decoded = _strict_json(raw)
+                decoded = loads(raw)
             except ValueError:
                 decoded = _MISSING
             if decoded is None:

@@ -66,6 +66,18 @@ class AppState:
     disabled_categories: set[str] = attrs.Factory(set)
     router: Router = attrs.Factory(Router)
     sse_idle_timeout: float = 3600.0
+    request_log_size: int | None = 1000
+
+    def log_request(self, record: RecordedRequest) -> None:
+        """Add a request to the log, dropping the oldest beyond ``request_log_size``."""
+        self.requests.append(record)
+        self.trim_request_log()
+
+    def trim_request_log(self) -> None:
+        """Keep only the newest ``request_log_size`` requests (all of them when ``None``)."""
+        size = self.request_log_size
+        if size is not None and len(self.requests) > size:
+            del self.requests[: len(self.requests) - size]
 
     def new_message_id(self) -> str:
         """A fresh stanza id: 16 lowercase hex characters, as the real server makes them."""

@@ -49,8 +49,9 @@ class FakeMongooseIM(FaultInjection, LiveMessaging):
     cap is 500); ``auth`` is ``None`` or ``(user, password)`` for HTTP Basic, on both APIs;
     ``host``, when set (e.g. "localhost"), makes every request whose Host header names
     another host get an empty 400, as the default listener does. ``port=0`` picks a free
-    port. ``mam_enabled``, ``graphql_disabled_categories`` and ``sse_idle_timeout`` are
-    described at their properties.
+    port. ``mam_enabled``, ``graphql_disabled_categories``, ``sse_idle_timeout`` and
+    ``request_log_size`` (the number of requests :attr:`requests` keeps, 1000 by default)
+    are described at their properties.
 
     Use it as ``async with FakeMongooseIM() as server:`` or with :meth:`start` and
     :meth:`close`. Seed it with :meth:`add_user` and :meth:`add_message`. For live messages
@@ -71,6 +72,7 @@ class FakeMongooseIM(FaultInjection, LiveMessaging):
         mam_enabled: bool = True,
         graphql_disabled_categories: Iterable[str] = (),
         sse_idle_timeout: float = 3600.0,
+        request_log_size: int | None = 1000,
     ) -> None:
         if isinstance(max_result_limit, bool) or not isinstance(max_result_limit, int):
             raise TypeError("max_result_limit must be an int")
@@ -87,6 +89,7 @@ class FakeMongooseIM(FaultInjection, LiveMessaging):
         self.mam_enabled = mam_enabled
         self.graphql_disabled_categories = set(graphql_disabled_categories)
         self.sse_idle_timeout = sse_idle_timeout
+        self.request_log_size = request_log_size
         self._listen_host = listen_host
         self._port = port
         self._runner: web.ServerRunner | None = None
@@ -261,8 +264,32 @@ class FakeMongooseIM(FaultInjection, LiveMessaging):
 
     @property
     def requests(self) -> list[RecordedRequest]:
-        """Every request received so far, in arrival order (the live list: ``.clear()`` it)."""
+        """The requests received so far, oldest first: the last :attr:`request_log_size` ones.
+
+        This is the live list, which the server appends to (``.clear()`` it); when a new
+        request makes it longer than :attr:`request_log_size`, the oldest ones are dropped
+        from its front.
+        """
         return self._state.requests
+
+    @property
+    def request_log_size(self) -> int | None:
+        """How many requests :attr:`requests` keeps, with their bodies (settable; 1000).
+
+        The log holds every body it keeps, so a long test that sends large bodies would grow
+        without a bound. ``None`` keeps every request. Setting a smaller size drops the
+        oldest requests at once.
+        """
+        return self._state.request_log_size
+
+    @request_log_size.setter
+    def request_log_size(self, value: int | None) -> None:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise TypeError("request_log_size must be an int or None")
+        if value is not None and value < 0:
+            raise ValueError("request_log_size must be >= 0 (or None for no limit)")
+        self._state.request_log_size = value
+        self._state.trim_request_log()
 
     # Seeding
 
