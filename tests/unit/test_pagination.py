@@ -367,7 +367,7 @@ def test_a_cursor_taken_after_any_page_or_message_resumes_exactly(entries, cap, 
     # Stop after some pages, then perhaps hand out only part of the next page.
     pager = BackwardPager.start(None, page_size, None)
     out: list[ArchivedMessage] = []
-    saved = pager.state.to_json()
+    saved = None  # a cursor in the middle of a page, if one is taken
     for _ in range(data.draw(st.integers(0, 12))):
         if pager.done:
             break
@@ -382,8 +382,8 @@ def test_a_cursor_taken_after_any_page_or_message_resumes_exactly(entries, cap, 
             saved = pager.cursor_after(prior, new[:keep])
             break
         out.extend(new)
-    else:
-        saved = pager.state.to_json()
+    if saved is None:
+        saved = pager.state.to_json()  # after the last page handed out whole
     resumed = drain(server, page_size, cursor=json.loads(json.dumps(saved)))
     assert out + resumed.out == server.newest_first()[: len(out + resumed.out)]
     if resumed.stall is not None:
