@@ -2,8 +2,11 @@
 
 A JID is ``[localpart@]domainpart[/resourcepart]``; each part is at most 1023 bytes of
 UTF-8, the domain is required, and the localpart may not contain any of ``" & ' / : < > @``
-or white space. The checks run before any request so that a typo never reaches the server
-(where, in a URL path, an unencoded ``/`` would silently become another segment).
+or white space. The domainpart may not be ``.`` or ``..``: no DNS name or IP literal is, and
+as a whole path segment either is a dot-segment that a normalising proxy would resolve into
+another path (``GET /api/users/..`` becoming ``GET /api``). The checks run before any request
+so that a typo never reaches the server (where, in a URL path, an unencoded ``/`` would
+silently become another segment).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ _MAX_PART_BYTES = 1023
 _VALID: set[str] = set()
 _VALID_MAX = 4096
 _LOCAL_FORBIDDEN = frozenset("\"&'/:<>@")
+_DOT_SEGMENTS = frozenset((".", ".."))
 
 
 def _has_control(text: str) -> bool:
@@ -53,6 +57,8 @@ def validate_jid(jid: object, what: str = "JID") -> str:
     _check_part(jid, "domainpart", domain)
     if any(ch.isspace() for ch in domain):
         raise InvalidJIDError(f"invalid JID {jid!r}: white space in domainpart")
+    if domain in _DOT_SEGMENTS:
+        raise InvalidJIDError(f"invalid JID {jid!r}: domainpart {domain!r} is not a domain")
     if type(jid) is str:  # not a str subclass, whose equality could differ
         if len(_VALID) >= _VALID_MAX:
             _VALID.clear()

@@ -89,7 +89,7 @@ def _part(exclude: str, max_size: int = 12):
 VALID_JIDS = st.builds(
     lambda local, domain, resource: f"{local}{domain}{resource}",
     st.none().map(lambda _: "") | _part("\"&'/:<>@").map(lambda p: p + "@"),
-    _part("/@"),
+    _part("/@").filter(lambda domain: domain not in (".", "..")),  # dot-segments: refused
     st.none().map(lambda _: "")
     | st.text(st.characters(exclude_categories=["Cs", "Cc"]), min_size=1).map(lambda r: "/" + r),
 )
@@ -316,3 +316,24 @@ async def test_a_5_mb_page_is_accepted(server, client):
     server.malformed_next(1, body=body)
     page = await client.messages.recent(ALICE)
     assert len(page) == 1000 and page[999].body == "x" * 5000
+
+
+@pytest.mark.parametrize(
+    "jid", [".", "..", "alice@.", "alice@..", "alice@../x", "./r", "../..", "a@./b"]
+)
+async def test_dot_segment_domains_are_rejected_unsent(server, client, jid):
+    # "." and ".." travel as a whole path segment: any normalising proxy would turn
+    # GET /api/messages/.. into GET /api. They are no domain (RFC 7622 domainparts are DNS
+    # names or IP literals), so they never leave the client.
+    with pytest.raises(InvalidJIDError, match="domainpart"):
+        await client.messages.recent(jid)
+    with pytest.raises(InvalidJIDError):
+        await client.messages.recent(ALICE, jid)
+    with pytest.raises(InvalidJIDError):
+        client.messages.history(jid)
+    with pytest.raises(InvalidJIDError):
+        Message(ALICE, jid, "hi")
+    if "@" not in jid and "/" not in jid:
+        with pytest.raises(InvalidJIDError):
+            await client.users.list(jid)
+    assert server.requests == []

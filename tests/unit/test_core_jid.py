@@ -71,6 +71,10 @@ INVALID = [
     ("é" * 512 + "@d", "localpart 1024 bytes of UTF-8"),
     ("€" * 342 + "@d", "localpart 1026 bytes of UTF-8"),
     ("a@d/" + "\U0001f600" * 256, "resource 1024 bytes of UTF-8"),
+    (".", "dot-segment domain"),
+    ("..", "dot-segment domain"),
+    ("alice@..", "dot-segment domain"),
+    ("alice@./phone", "dot-segment domain"),
 ]
 
 
@@ -158,6 +162,8 @@ def _oracle(jid: str) -> bool:
             return False
     else:
         domain = head
+    if domain in (".", ".."):  # dot-segments: no domain, and unsafe as a path segment
+        return False
     return _part_ok(domain) and not any(ch.isspace() for ch in domain)
 
 
@@ -198,7 +204,7 @@ def test_parts_of_valid_jid_obey_the_rules(jid):
         return
     head, has_slash, resource = jid.partition("/")
     local, has_at, domain = head.rpartition("@")
-    assert domain
+    assert domain and domain not in (".", "..")
     assert len(domain.encode()) <= 1023
     assert not any(ch.isspace() or _is_control(ch) for ch in domain)
     if has_at:
