@@ -24,7 +24,7 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ._stanza import StanzaError, id_and_body
-from ._time import parse_datetime_us, rounded_seconds
+from ._time import LAST_SECOND, LAST_US, parse_datetime_us, rounded_seconds
 from .errors import ProtocolError
 from .models import ArchivedMessage, GraphQLArchivedMessage, Message, MessageList
 
@@ -99,6 +99,14 @@ def _strict_int(value: Any, _: Any) -> int:
     return value
 
 
+def _archive_seconds(value: Any, _: Any) -> int:
+    """REST's ``timestamp``: whole seconds that a datetime can hold (``sent_at``), from the
+    epoch on (archive ids are unsigned) to the last second of the year 9999."""
+    if not 0 <= _strict_int(value, None) <= LAST_SECOND:
+        raise ValueError(f"timestamp {value} is not between 1970 and the year 9999")
+    return value  # type: ignore[no-any-return]
+
+
 def _strict_bool(value: Any, _: Any) -> bool:
     if type(value) is not bool:
         raise TypeError(f"expected true or false, got {type(value).__name__}")
@@ -141,6 +149,8 @@ def _graphql_record(item: Any, _: Any) -> GraphQLArchivedMessage:
     if not (type(sender) is str and type(stanza_id) is str and type(stanza) is str):
         raise TypeError("sender, stanza_id and stanza must be strings")
     time_us = parse_datetime_us(item["timestamp"])
+    if not 0 <= time_us <= LAST_US:  # what from_microseconds (sent_at, before) can hold
+        raise ValueError(f"timestamp {item['timestamp']!r} is not between 1970 and 9999 UTC")
     try:
         message_id, body = id_and_body(stanza)
     except StanzaError as exc:
@@ -167,7 +177,12 @@ def make_converter() -> cattrs.Converter:
     conv.register_structure_hook(GraphQLArchivedMessage, _graphql_record)
     conv.register_structure_hook(
         ArchivedMessage,
-        make_dict_structure_fn(ArchivedMessage, conv, body=override(struct_hook=_archived_body)),
+        make_dict_structure_fn(
+            ArchivedMessage,
+            conv,
+            timestamp=override(struct_hook=_archive_seconds),
+            body=override(struct_hook=_archived_body),
+        ),
     )
     conv.register_unstructure_hook(Message, make_dict_unstructure_fn(Message, conv))
     return conv
@@ -217,7 +232,8 @@ _GETTERS = [itemgetter(name) for name in _FIELDS]
 
 def _columns(data: list[Any]) -> Columns | None:
     """The page's four fields as columns, checked like the strict hooks; ``None`` if any
-    record is malformed (not an object, a key missing, a value of the wrong JSON type)."""
+    record is malformed (not an object, a key missing, a value of the wrong JSON type, a
+    timestamp outside 1970 to 9999)."""
     if _SETTERS is None:  # pragma: no cover - only while the model is being changed
         return None
     get_sender, get_timestamp, get_message_id, get_body = _GETTERS
@@ -233,6 +249,8 @@ def _columns(data: list[Any]) -> Columns | None:
         return None
     if data and (set(map(type, timestamps)) != _INT or not _BODY_TYPES >= set(map(type, bodies))):
         return None  # bool is not int here (nor is float): `type`, not `isinstance`
+    if data and (min(timestamps) < 0 or max(timestamps) > LAST_SECOND):
+        return None  # a time no datetime holds: the hooks name it (two C passes per page)
     return senders, timestamps, message_ids, bodies
 
 

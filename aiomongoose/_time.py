@@ -7,6 +7,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 __all__ = [
+    "LAST_SECOND",
+    "LAST_US",
     "format_datetime_us",
     "parse_datetime",
     "from_microseconds",
@@ -16,6 +18,10 @@ __all__ = [
 ]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+#: 9999-12-31T23:59:59Z and .999999Z: the last instants a datetime (and RFC 3339) can hold.
+#: An archive's times lie between the epoch (ids are unsigned) and these.
+LAST_SECOND = 253_402_300_799
+LAST_US = 253_402_300_799_999_999
 _US = timedelta(microseconds=1)
 
 

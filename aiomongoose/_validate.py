@@ -7,7 +7,7 @@ from datetime import datetime
 
 import aiohttp
 
-from ._time import to_microseconds
+from ._time import LAST_SECOND, LAST_US, to_microseconds
 from .errors import InvalidArgumentError
 
 __all__ = [
@@ -66,17 +66,17 @@ def before_seconds(before: int | datetime | None) -> int | None:
     return before
 
 
-_LAST_SECOND = 253_402_300_799  # 9999-12-31T23:59:59Z: the last instant RFC 3339 can write
-
-
 def before_microseconds(before: int | datetime | None) -> int | None:
     """``before`` as Unix microseconds: an int's whole second, an aware datetime exactly."""
     seconds = before_seconds(before)  # the same checks
     if seconds is None:
         return None
     if isinstance(before, datetime):
-        return to_microseconds(before)
-    if seconds > _LAST_SECOND:
+        time_us = to_microseconds(before)
+        if time_us > LAST_US:  # e.g. 9999-12-31T23:30-01:00, whose UTC is in the year 10000
+            raise InvalidArgumentError("before is after the year 9999 (UTC)")
+        return time_us
+    if seconds > LAST_SECOND:
         raise InvalidArgumentError("before is after the year 9999")
     return seconds * 1_000_000
 

@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 
 from .._codec import STRUCTURE_ERRORS, structure_strict
+from .._time import LAST_US
 from ..errors import InvalidArgumentError
 from ..models import ArchivedMessage
 from .signals import Inconsistent, StallDetected
@@ -24,13 +25,12 @@ __all__ = ["GraphQLCursor", "GraphQLPager"]
 
 _CURSOR_VERSION = 1
 _API = "graphql"
-_LAST_US = 253_402_300_799_999_999  # 9999-12-31T23:59:59.999999Z: RFC 3339's last instant
 # The server's page size when no limit is sent (GraphQL's default for getLastMessages).
 _DEFAULT_LIMIT = 50
 
 
 _time_us = attrs.validators.optional(
-    attrs.validators.and_(attrs.validators.ge(0), attrs.validators.le(_LAST_US))
+    attrs.validators.and_(attrs.validators.ge(0), attrs.validators.le(LAST_US))
 )
 
 

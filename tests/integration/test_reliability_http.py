@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
-import socket
 import ssl
 import subprocess
 import time
@@ -14,6 +13,7 @@ import time
 import aiohttp
 import pytest
 from aiohttp import web
+from tiny_server import tiny_app
 
 from aiomongoose import (
     AdminClient,
@@ -27,24 +27,6 @@ from aiomongoose import (
 from aiomongoose.testing import FakeMongooseIM
 
 ALICE = "alice@wonderland.lit"
-
-
-@contextlib.asynccontextmanager
-async def tiny_app(handler, *, ssl_context=None):
-    """Serve ``handler`` for every path; yield the base URL (``.../api``)."""
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handler)
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-    await runner.setup()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    try:
-        await web.SockSite(runner, sock, ssl_context=ssl_context).start()
-        scheme = "https" if ssl_context else "http"
-        yield f"{scheme}://127.0.0.1:{sock.getsockname()[1]}/api"
-    finally:
-        await runner.cleanup()
-        sock.close()
 
 
 async def test_retry_after_is_honoured_and_capped():

@@ -27,7 +27,7 @@ VALUES = (
 GOOD = st.fixed_dictionaries(
     {
         "sender": st.text(max_size=8),
-        "timestamp": st.integers(min_value=0, max_value=2**40),
+        "timestamp": st.integers(min_value=0, max_value=253_402_300_799),  # 1970 to 9999
         "message_id": st.text(max_size=4),
         "body": st.none() | st.just("undefined") | st.text(max_size=8),
     }

@@ -1,0 +1,102 @@
+"""Answers no real server sends, from tiny servers on 127.0.0.1: times no datetime can hold,
+redirects of the GraphQL endpoint, answers larger than the client accepts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from aiohttp import web
+from tiny_server import tiny_app
+
+from aiomongoose import AdminClient, InvalidArgumentError, ProtocolError
+from aiomongoose.testing import FakeMongooseIM
+
+ALICE = "alice@wonderland.lit"
+LAST_SECOND = 253_402_300_799  # 9999-12-31T23:59:59Z
+
+
+def rest_record(timestamp):
+    return {"sender": ALICE, "timestamp": timestamp, "message_id": "m", "body": "hi"}
+
+
+def graphql_page(timestamp: str) -> bytes:
+    stanza = "<message id='m' type='chat'><body>hi</body></message>"
+    record = {"sender": ALICE, "timestamp": timestamp, "stanza_id": "A1", "stanza": stanza}
+    payload = {"stanzas": [record], "limit": 50}
+    return json.dumps({"data": {"stanza": {"getLastMessages": payload}}}).encode()
+
+
+def serving(body: bytes):
+    async def handler(request):
+        return web.Response(body=body, content_type="application/json")
+
+    return handler
+
+
+@pytest.mark.parametrize("timestamp", [10**12, 2**64 - 1, 2**63 - 1, LAST_SECOND + 1, -1])
+async def test_rest_times_out_of_range_are_a_protocol_error(timestamp):
+    page = [rest_record(1_700_000_000)] * 3 + [rest_record(timestamp)]
+    async with tiny_app(serving(json.dumps(page).encode())) as url:
+        async with AdminClient(url, retry=None) as client:
+            with pytest.raises(ProtocolError, match="timestamp"):
+                await client.messages.recent(ALICE)
+            with pytest.raises(ProtocolError, match="timestamp"):
+                async for _ in client.messages.history(ALICE):
+                    pass
+
+
+@pytest.mark.parametrize("timestamp", [0, 1_700_000_000, LAST_SECOND])
+async def test_rest_times_in_range_have_a_datetime(timestamp):
+    async with tiny_app(serving(json.dumps([rest_record(timestamp)]).encode())) as url:
+        async with AdminClient(url, retry=None) as client:
+            (message,) = await client.messages.recent(ALICE)
+    assert message.sent_at == datetime.fromtimestamp(timestamp, timezone.utc)
+
+
+@pytest.mark.parametrize(
+    "timestamp",
+    [
+        "9999-12-31T23:59:59.999999-00:01",  # a minute into the year 10000 UTC
+        "9999-12-31T23:00:00-14:00",
+        "1969-12-31T23:59:59.999999Z",  # before any archive id
+    ],
+)
+async def test_graphql_times_out_of_range_are_a_protocol_error(timestamp):
+    async with tiny_app(serving(graphql_page(timestamp))) as url:
+        async with AdminClient(url, retry=None, api="graphql") as client:
+            with pytest.raises(ProtocolError, match="timestamp"):
+                await client.messages.recent(ALICE)
+            with pytest.raises(ProtocolError, match="timestamp"):
+                async for _ in client.messages.history(ALICE):
+                    pass
+
+
+async def test_graphql_last_instant_is_accepted():
+    async with tiny_app(serving(graphql_page("9999-12-31T23:59:59.999999Z"))) as url:
+        async with AdminClient(url, retry=None, api="graphql") as client:
+            (message,) = await client.messages.recent(ALICE)
+    assert message.sent_at == datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc)
+
+
+async def test_a_graphql_before_after_the_year_9999_is_refused_unsent():
+    west = timezone(timedelta(hours=-1))
+    before = datetime(9999, 12, 31, 23, 30, tzinfo=west)  # 10000-01-01T00:30Z
+    async with FakeMongooseIM() as server, AdminClient(server.url, api="graphql") as client:
+        with pytest.raises(InvalidArgumentError, match="9999"):
+            await client.messages.recent(ALICE, before=before)
+        with pytest.raises(InvalidArgumentError, match="9999"):
+            client.messages.history(ALICE, before=before)
+        assert server.requests == []
+
+
+async def test_a_rest_before_after_the_year_9999_is_sent_as_seconds():
+    # REST takes whole seconds as an integer: any aware datetime has one.
+    west = timezone(timedelta(hours=-1))
+    before = datetime(9999, 12, 31, 23, 30, tzinfo=west)
+    async with FakeMongooseIM() as server, AdminClient(server.url) as client:
+        server.add_user(ALICE)
+        assert await asyncio.wait_for(client.messages.recent(ALICE, before=before), 5) == []
+        assert server.requests[-1].query["before"] == str(LAST_SECOND + 1801)
