@@ -139,6 +139,9 @@ class Transport:
         finally:
             resp.release()
         shown = str(url.with_query(None))
+        if 300 <= resp.status < 400:
+            location = resp.headers.get("Location")
+            raise error_for(resp.status, body, method="GET", url=shown, location=location)
         _graphql.check(resp.status, body, method="GET", url=shown)  # raises for errors
         raise ProtocolError("expected an event stream", status=resp.status, body=body)
 
@@ -197,7 +200,8 @@ class Transport:
         Raises ``ApiError`` for an error answer and ``TransportError`` for a failure below
         HTTP, once the policy gives up (see :mod:`aiomongoose.retry`). ``idempotent``
         overrides what the method implies for retries; with ``raise_for_status=False`` an
-        error answer that is not retried is returned instead (GraphQL maps its own errors).
+        error answer that is not retried is returned instead (GraphQL maps its own errors),
+        except a redirect: a 3xx always raises ``ApiError`` with ``.location``.
         """
         url = self.url(segments, params)
         policy = self.retry
@@ -226,8 +230,8 @@ class Transport:
                 retry_after = retry_after_seconds(headers.get("Retry-After"))
                 await self._pause(policy, method, url, failures, str(status), retry_after)
                 continue
-            if not raise_for_status:
-                return status, data
+            if not raise_for_status and not 300 <= status < 400:
+                return status, data  # a redirect is never an answer, GraphQL's included
             raise error_for(
                 status,
                 data,

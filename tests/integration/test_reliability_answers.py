@@ -11,7 +11,7 @@ import pytest
 from aiohttp import web
 from tiny_server import tiny_app
 
-from aiomongoose import AdminClient, InvalidArgumentError, ProtocolError
+from aiomongoose import AdminClient, ApiError, InvalidArgumentError, ProtocolError
 from aiomongoose.testing import FakeMongooseIM
 
 ALICE = "alice@wonderland.lit"
@@ -100,3 +100,35 @@ async def test_a_rest_before_after_the_year_9999_is_sent_as_seconds():
         server.add_user(ALICE)
         assert await asyncio.wait_for(client.messages.recent(ALICE, before=before), 5) == []
         assert server.requests[-1].query["before"] == str(LAST_SECOND + 1801)
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+async def test_graphql_redirects_are_never_followed(status):
+    seen: list[str] = []
+
+    async def handler(request):
+        seen.append(request.path)
+        if request.path.startswith("/api/"):
+            return web.Response(status=status, headers={"Location": "/stolen"})
+        return web.Response(
+            body=graphql_page("2024-05-02T10:11:12Z"), content_type="application/json"
+        )
+
+    async with tiny_app(handler) as url:
+        async with AdminClient(url, auth=("admin", "pw"), api="graphql") as client:
+            with pytest.raises(ApiError) as info:
+                await client.messages.recent(ALICE)
+            assert client.retries == 0
+            with pytest.raises(ApiError) as listing:
+                await client.users.list("wonderland.lit")
+            with pytest.raises(ApiError) as stream:
+                async with client.messages.subscribe(ALICE) as incoming:
+                    await asyncio.wait_for(incoming.__anext__(), 5)
+    for exc in (info.value, listing.value, stream.value):
+        assert type(exc) is ApiError
+        assert exc.status == status
+        assert exc.location == "/stolen"
+        assert "redirect to '/stolen' not followed" in str(exc)
+    assert info.value.method == "POST" and info.value.url.endswith("/api/graphql")
+    assert stream.value.method == "GET" and stream.value.url.endswith("/api/graphql/sse")
+    assert seen == ["/api/graphql", "/api/graphql", "/api/graphql/sse"]
