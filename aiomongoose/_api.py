@@ -60,5 +60,5 @@ class Api:
             # A failing server says nothing about the API it speaks: raise rather than
             # settle on REST for good (the next call probes again).
             url = str(self._transport.url(("graphql",)))
-            raise error_for(status, body, method="POST", url=url)
+            raise self._transport.redact(error_for(status, body, method="POST", url=url))
         return "rest"

@@ -70,7 +70,7 @@ except ImportError:  # pragma: no cover - exercised where orjson is absent
 def _int64(text: str) -> int:
     value = int(text)
     if not -(2**63) <= value < 2**64:
-        raise ValueError(f"integer out of range: {text[:30]}")
+        raise ValueError(f"integer out of range: {text[:30]}{'...' if len(text) > 30 else ''}")
     return value
 
 

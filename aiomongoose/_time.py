@@ -61,7 +61,8 @@ def parse_datetime_us(text: Any) -> int:
         raise TypeError(f"expected a date-time string, got {type(text).__name__}")
     match = _RFC3339.fullmatch(text)
     if match is None:
-        raise ValueError(f"not an RFC 3339 date-time with an offset: {text[:40]!r}")
+        shown = text if len(text) <= 40 else text[:40] + "..."  # "...": clipped (redaction)
+        raise ValueError(f"not an RFC 3339 date-time with an offset: {shown!r}")
     year, month, day, hour, minute, second = (int(g) for g in match.group(1, 2, 3, 4, 5, 6))
     fraction, zulu, sign, off_h, off_m = match.group(7, 8, 9, 10, 11)
     offset = timedelta(0) if zulu else timedelta(hours=int(off_h), minutes=int(off_m))

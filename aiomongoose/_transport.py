@@ -11,12 +11,11 @@ by :mod:`aiomongoose._graphql`.
 from __future__ import annotations
 
 import asyncio
-import base64
 import functools
 import logging
 import time
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
 import aiohttp
@@ -25,10 +24,12 @@ from yarl import URL
 
 from . import _graphql
 from ._codec import dumps
+from ._secrets import Redactor, basic_token
 from ._wire import GraphQLCall, RestCall
 from .errors import (
     ClientClosedError,
     ConnectionFailedError,
+    MongooseIMError,
     ProtocolError,
     RequestTimeoutError,
     TransportError,
@@ -39,6 +40,7 @@ from .retry import RetryPolicy, retry_after_seconds, retryable_failure, retryabl
 __all__ = ["Transport"]
 
 log = logging.getLogger("aiomongoose")
+T = TypeVar("T")
 
 JSON_HEADERS = {"Content-Type": "application/json"}
 _GRAPHQL = ("graphql",)
@@ -65,9 +67,12 @@ class Transport:
         self._owns_session = session is None
         self._timeout = timeout
         self._headers = {"Host": host_header} if host_header else {}
+        self._redactor: Redactor | None = None
         if credentials is not None:
-            # Built once, here: the only place the password exists after __init__.
+            # Built once, here: the only place the password exists after __init__ (besides
+            # the redactor, which keeps echoed credentials out of errors).
             self._headers["Authorization"] = basic_authorization(*credentials)
+            self._redactor = Redactor(*credentials)
         self._json_headers = {**self._headers, **JSON_HEADERS}
         self._max_connections = max_connections
         self._ssl = ssl
@@ -133,16 +138,17 @@ class Transport:
         if resp.status == 200 and kind == "text/event-stream":
             return resp
         try:
-            body = await resp.read()
+            body = self.clean(await resp.read())
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            raise _transport_error("GET", url, exc, 1) from exc
+            raise self.redact(_transport_error("GET", url, exc, 1)) from exc
         finally:
             resp.release()
         shown = str(url.with_query(None))
         if 300 <= resp.status < 400:
             location = resp.headers.get("Location")
-            raise error_for(resp.status, body, method="GET", url=shown, location=location)
-        _graphql.check(resp.status, body, method="GET", url=shown)  # raises for errors
+            error = error_for(resp.status, body, method="GET", url=shown, location=location)
+            raise self.redact(error)
+        self.parse(functools.partial(_graphql.check, method="GET", url=shown), resp.status, body)
         raise ProtocolError("expected an event stream", status=resp.status, body=body)
 
     def _slots(self) -> asyncio.Semaphore:
@@ -181,8 +187,44 @@ class Transport:
         )
         if self._graphql_url is None:
             self._graphql_url = str(self.url(_GRAPHQL))  # named in errors
-        data = _graphql.check(status, body, method="POST", url=self._graphql_url)
+        check = functools.partial(_graphql.check, method="POST", url=self._graphql_url)
+        data = self.parse(check, status, body)
         return data, status, body
+
+    def clean(self, body: bytes) -> bytes:
+        """``body`` without this client's credentials (for error answers)."""
+        return body if self._redactor is None else self._redactor.body(body)
+
+    def redact(self, exc: MongooseIMError) -> MongooseIMError:
+        """``exc`` (and its chain) without this client's credentials, in place."""
+        if self._redactor is not None:
+            self._redactor.error(exc)
+        return exc
+
+    def parse(self, parse: Callable[[int, bytes], T], status: int, body: bytes) -> T:
+        """``parse(status, body)``; when it raises, the error tells nothing of this client's
+        credentials: it is built again from the answer without them (so that no excerpt or
+        clipped value cuts a token in two), then redacted. Costs nothing when it succeeds."""
+        try:
+            return parse(status, body)
+        except MongooseIMError as exc:
+            if self._redactor is None:
+                raise
+            error = exc
+        clean = self._redactor.body(body)
+        if clean != body:
+            try:
+                parse(status, clean)
+            except MongooseIMError as exc:
+                error = exc
+        raise self.redact(error)  # outside `except`: no unredacted __context__
+
+    def guard(self, parse: Callable[..., T], *args: Any) -> T:
+        """``parse(*args)`` for an answer already decoded: its error is redacted."""
+        try:
+            return parse(*args)
+        except MongooseIMError as exc:
+            raise self.redact(exc) from exc.__cause__
 
     async def request(
         self,
@@ -216,11 +258,12 @@ class Transport:
                     or failures >= policy.attempts
                     or not retryable_failure(method, exc, idempotent=idempotent)
                 ):
-                    raise _transport_error(method, url, exc, failures) from exc
+                    raise self.redact(_transport_error(method, url, exc, failures)) from exc
                 await self._pause(policy, method, url, failures, type(exc).__name__, None)
                 continue
             if status < 300:
                 return status, data
+            data = self.clean(data)  # an error answer may echo the Authorization header
             failures += 1
             if (
                 policy is not None
@@ -232,13 +275,14 @@ class Transport:
                 continue
             if not raise_for_status and not 300 <= status < 400:
                 return status, data  # a redirect is never an answer, GraphQL's included
-            raise error_for(
+            error = error_for(
                 status,
                 data,
                 method=method,
                 url=str(url.with_query(None)),
                 location=headers.get("Location") if 300 <= status < 400 else None,
             )
+            raise self.redact(error)
 
     async def _attempt(
         self,
@@ -317,8 +361,7 @@ def _quoted_path(segments: tuple[str, ...]) -> str:
 
 def basic_authorization(user: str, password: str) -> str:
     """The ``Authorization`` value for HTTP Basic, UTF-8 encoded (RFC 7617)."""
-    token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
-    return f"Basic {token}"
+    return f"Basic {basic_token(user, password)}"
 
 
 def _transport_error(method: str, url: URL, exc: BaseException, tries: int) -> TransportError:

@@ -11,6 +11,7 @@ import aiohttp
 from yarl import URL
 
 from ._api import APIS, Api
+from ._secrets import redact_url
 from ._transport import Transport
 from ._validate import as_timeout
 from .errors import ClientClosedError, InvalidArgumentError
@@ -44,15 +45,20 @@ def _credentials(auth: Auth) -> tuple[str, str] | None:
 def _split_base_url(base_url: str, auth: Auth) -> tuple[str, Auth]:
     if not isinstance(base_url, str):
         raise InvalidArgumentError("base_url must be a str")
+    shown = redact_url(base_url)  # errors never show a password written in the URL
+    error: InvalidArgumentError | None = None
     try:
         url = URL(base_url)
         port = url.port  # yarl checks the port lazily
     except (ValueError, TypeError) as exc:
-        raise InvalidArgumentError(f"base_url is not a valid URL: {base_url!r}") from exc
+        reason = f"{type(exc).__name__}: {exc}"
+        error = InvalidArgumentError(f"base_url is not a valid URL ({reason}): {shown!r}")
+    if error is not None:
+        raise error  # outside `except`: yarl's exception is not chained to it
     if port is not None and not 0 < port < 65536:
-        raise InvalidArgumentError(f"base_url has an invalid port: {base_url!r}")
+        raise InvalidArgumentError(f"base_url has an invalid port: {shown!r}")
     if url.scheme not in ("http", "https") or not url.host:
-        raise InvalidArgumentError(f"base_url must be an http:// or https:// URL, not {base_url!r}")
+        raise InvalidArgumentError(f"base_url must be an http:// or https:// URL, not {shown!r}")
     if url.query_string or url.fragment:
         raise InvalidArgumentError("base_url may not carry a query string or fragment")
     if url.user is not None or url.password is not None:

@@ -7,6 +7,7 @@ from typing import BinaryIO, Literal, TextIO
 
 import attrs
 
+from .._secrets import redact_url
 from ..client import AdminClient, Auth
 from ..errors import MongooseIMError
 from ..export import (
@@ -30,12 +31,12 @@ EXIT_USAGE = 2
 class ExportJob:
     """Everything the command needs; ``output=None`` means stdout."""
 
-    url: str
+    url: str = attrs.field(repr=redact_url)  # never a password in a repr
     owners: tuple[str, ...] = ()
     domain: str | None = None
     output: str | None = None
     options: ExportOptions = attrs.Factory(ExportOptions)
-    auth: Auth = None
+    auth: Auth = attrs.field(default=None, repr=False)
     host_header: str | None = None
     quiet: bool = False
     api: Literal["rest", "graphql", "auto"] = "rest"

@@ -14,7 +14,7 @@ import signal
 from typing import BinaryIO, Literal, TextIO
 
 from ..client import AdminClient, Auth
-from ..errors import MongooseIMError
+from ..errors import InvalidArgumentError, MongooseIMError
 from ..models import IncomingMessage
 
 __all__ = ["message_line", "run_listen"]
@@ -71,6 +71,8 @@ async def run_listen(
                     stdout.flush()
     except asyncio.CancelledError:
         return EXIT_OK  # SIGTERM (or Ctrl-C in asyncio.run)
+    except InvalidArgumentError:
+        raise  # a malformed --url: a usage error (exit 2)
     except MongooseIMError as exc:
         stderr.write(f"aiomongoose: {type(exc).__name__}: {exc}\n")
         return EXIT_FAILED

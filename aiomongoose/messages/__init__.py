@@ -58,7 +58,7 @@ class Messages:
             await self._transport.rest(rest.send(message), call_timeout)
             return None  # 204 with an empty body: REST reports no id
         data, status, body = await self._transport.graphql(graphql.send(message), call_timeout)
-        return graphql.parse_send(data, status, body)
+        return self._transport.guard(graphql.parse_send, data, status, body)
 
     async def recent(
         self,
@@ -215,7 +215,7 @@ class Messages:
         status, body = await self._transport.rest(
             rest.recent(owner, with_, before_s, limit), timeout
         )
-        page = rest.parse_recent(status, body)
+        page = self._transport.parse(rest.parse_recent, status, body)
         self._caps.saw(owner, len(page))
         return page
 
@@ -231,7 +231,7 @@ class Messages:
             return MessageList(), 0
         call = graphql.recent(owner, with_, before_us, limit)
         data, status, body = await self._transport.graphql(call, timeout)
-        return graphql.parse_recent(data, status, body)
+        return self._transport.guard(graphql.parse_recent, data, status, body)
 
 
 def _check_jids(owner: str, with_: str | None) -> None:

@@ -18,6 +18,7 @@ docs/server-behaviour.md, "Subscriptions over SSE", says what the server sends.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -196,8 +197,9 @@ class Subscription:
             await self._reconnect("the server ended the stream")
             return
         newest: IncomingMessage | None = None
+        parse = functools.partial(parse_event, url=self._url, owner=self._owner)
         for data in self._decoder.feed(chunk):
-            message = parse_event(data, self.caller, url=self._url, owner=self._owner)
+            message = self._transport.guard(parse, data, self.caller)
             if message.archive_id is not None:
                 newest = message
             self._pending.append(message)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import aiohttp
 
 from .._api import Api
@@ -35,6 +37,7 @@ class Users:
             call = rest.list_users(domain)
             status, body = await self._transport.rest(call, call_timeout)
             url = str(self._transport.url(call.segments))
-            return rest.parse_list_users(status, body, url=url)
+            parse = functools.partial(rest.parse_list_users, url=url)
+            return self._transport.parse(parse, status, body)
         data, status, body = await self._transport.graphql(graphql.list_users(domain), call_timeout)
-        return graphql.parse_list_users(data, status, body)
+        return self._transport.guard(graphql.parse_list_users, data, status, body)

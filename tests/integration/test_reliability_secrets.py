@@ -7,12 +7,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import json
 import logging
 import traceback
 from urllib.parse import quote
 
 import attrs
 import pytest
+from aiohttp import web
+from tiny_server import tiny_app
 
 from aiomongoose import AdminClient, Message, MongooseIMError, RetryPolicy
 from aiomongoose.testing import FakeMongooseIM
@@ -150,3 +153,101 @@ def test_client_repr_never_shows_the_password(password):
     ):
         assert repr(client) == "AdminClient('http://h/api', auth=('admin', '***'))"
         assert client.base_url == "http://h/api"
+
+
+QUOTED = quote(PASSWORD, safe="")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"http://{USER}:{QUOTED}@localhost:99999/api",  # port out of range
+        f"http://{USER}:{QUOTED}@localhost:0/api",
+        f"http://{USER}:{QUOTED}@localhost:port/api",
+        f"ftp://{USER}:{QUOTED}@localhost/api",
+        f"http://{USER}:{QUOTED}@/api",  # no host
+        f"{USER}:{QUOTED}@localhost:8088/api",  # no scheme
+        f"http://{USER}:{PASSWORD}@localhost:99999/api",  # not even quoted: ':' and '!' in it
+        f"http://{USER}:pa/ss{QUOTED}@localhost/api",  # a '/' that makes the host 'admin'
+        f"http://{USER}:{QUOTED}@localhost/api?x=1",
+        f"http://{USER}:{QUOTED}@[::1/api",
+    ],
+)
+def test_a_bad_base_url_never_shows_its_password(url):
+    with pytest.raises(MongooseIMError) as info:
+        AdminClient(url)
+    texts = exception_texts(info.value)
+    for text in texts:
+        assert leaks(text) == [], text
+    assert "***@" in str(info.value) or "query string" in str(info.value)
+
+
+def echoing(where: str):
+    """A server that answers every request with the credentials it was sent, somewhere."""
+
+    async def handler(request):
+        header = request.headers.get("Authorization", "")
+        token = header.removeprefix("Basic ")
+        password = base64.b64decode(token).decode().partition(":")[2] if token else ""
+        graphql = request.path.endswith("/graphql")
+        if where == "header in a JSON string":
+            return web.json_response(f"Invalid header: {header}", status=400)
+        if where == "token as text":
+            return web.Response(status=401, text=f"token {token} refused")
+        if where == "password JSON-escaped":  # ä travels as \u00e4
+            return web.Response(status=500, body=json.dumps(f"bad password {password!r}").encode())
+        if where == "header in a redirect":
+            return web.Response(status=302, headers={"Location": f"/login?h={header}"})
+        if where == "header in a 200 that is not JSON":
+            return web.Response(status=200, text=f"{'x' * 100}{header} <html>")
+        if where == "header cut by the excerpt":
+            return web.Response(status=200, text=f"{'x' * 110}{header}")
+        if where == "header in GraphQL errors" and graphql:
+            error = {"message": f"denied for {header}", "extensions": {"code": header}}
+            return web.json_response({"errors": [error], "data": None})
+        if where == "header in a GraphQL timestamp" and graphql:
+            shown = f"{'x' * 20}{header}"  # the client clips it in its error: inside the token
+            record = {"sender": ALICE, "timestamp": shown, "stanza_id": "1", "stanza": "<m/>"}
+            payload = {"stanzas": [record], "limit": 50}
+            return web.json_response({"data": {"stanza": {"getLastMessages": payload}}})
+        if where == "users as character codes":  # 6.5's 200 for an unknown domain
+            return web.json_response([ord(ch) for ch in f"no {header}"])
+        return web.json_response({"errors": [{"message": f"{header}"}]}, status=400)
+
+    return handler
+
+
+ECHOES = [
+    "header in a JSON string",
+    "token as text",
+    "password JSON-escaped",
+    "header in a redirect",
+    "header in a 200 that is not JSON",
+    "header cut by the excerpt",
+    "header in GraphQL errors",
+    "header in a GraphQL timestamp",
+    "users as character codes",
+]
+
+
+@pytest.mark.parametrize("where", ECHOES)
+@pytest.mark.parametrize("api", ["rest", "graphql"])
+async def test_credentials_echoed_by_the_server_never_reach_an_error(where, api):
+    errors: list[BaseException] = []
+    async with tiny_app(echoing(where)) as url:
+        async with AdminClient(url, auth=(USER, PASSWORD), api=api, retry=FAST) as client:
+            calls = [
+                client.messages.recent(ALICE),
+                client.users.list("wonderland.lit"),
+                client.messages.send(Message(ALICE, RABBIT, "x")),
+            ]
+            for call in calls:
+                try:
+                    await asyncio.wait_for(call, 10)
+                except MongooseIMError as exc:
+                    errors.append(exc)
+    assert len(errors) >= 2, errors  # a REST send takes any 2xx: only the reads must fail
+    for exc in errors:
+        for text in exception_texts(exc):
+            assert leaks(text) == [], (where, type(exc).__name__, text[:300])
+            assert TOKEN[:12] not in text, (where, text[:300])  # not even part of it

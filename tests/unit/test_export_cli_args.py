@@ -103,3 +103,29 @@ def test_when(text: str, seconds: int) -> None:
 def test_when_rejects(text: str) -> None:
     with pytest.raises(argparse.ArgumentTypeError):
         _when(text)
+
+
+SECRET = "hunter2-S3cret"
+SECRET_URLS = [
+    f"http://admin:{SECRET}@localhost:99999/api",
+    f"ftp://admin:{SECRET}@localhost/api",
+    f"http://admin:{SECRET}@localhost:0/api",
+    f"http://admin:{SECRET}@/api",
+    f"admin:{SECRET}@localhost:8088/api",
+]
+
+
+@pytest.mark.parametrize("url", SECRET_URLS)
+@pytest.mark.parametrize("command", [["export", "a@x.lit"], ["listen", "a@x.lit"]])
+@pytest.mark.parametrize("via", ["--url", "$MONGOOSEIM_URL"])
+def test_a_password_in_a_bad_url_is_never_printed(monkeypatch, capsys, url, command, via):
+    argv = [*command, "--url", url] if via == "--url" else command
+    monkeypatch.setattr("sys.stdin", io.StringIO())
+    monkeypatch.delenv("MONGOOSEIM_PASSWORD", raising=False)
+    monkeypatch.setenv("MONGOOSEIM_URL", url)
+    err = io.StringIO()
+    status = main(argv, stdout=io.BytesIO(), stderr=err)
+    printed = err.getvalue() + "".join(capsys.readouterr())
+    assert status == 2, printed
+    assert "***@" in printed
+    assert SECRET not in printed
