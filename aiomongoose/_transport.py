@@ -29,6 +29,7 @@ from ._wire import GraphQLCall, RestCall
 from .errors import (
     ClientClosedError,
     ConnectionFailedError,
+    InvalidArgumentError,
     MongooseIMError,
     ProtocolError,
     RequestTimeoutError,
@@ -306,6 +307,14 @@ class Transport:
                     ssl=self._ssl,
                 ) as resp:
                     data = await resp.read()
+            except ValueError as exc:
+                if isinstance(exc, aiohttp.ClientError):  # some are ValueErrors too
+                    raise
+                # e.g. a netrc entry for the host written after the client was made: aiohttp
+                # refuses to send it with our Authorization header (see client._check_session)
+                raise InvalidArgumentError(
+                    f"aiohttp refused to send {method} {url}: {exc}"
+                ) from None
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
                 log.debug(
                     "%s %s failed in %.1f ms: %s",

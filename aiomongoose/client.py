@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import netrc
+import os
 import ssl as _ssl
+import sys
 from functools import cached_property
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 
@@ -70,6 +74,56 @@ def _split_base_url(base_url: str, auth: Auth) -> tuple[str, Auth]:
     return str(url).rstrip("/"), auth
 
 
+def _netrc_has(host: str) -> str | None:
+    """The netrc file that holds credentials for ``host``, as aiohttp finds it with
+    ``trust_env=True`` (``$NETRC``, else ``~/.netrc``; ``_netrc`` on Windows), or None."""
+    name = os.environ.get("NETRC")
+    try:
+        path = (
+            Path(name)
+            if name is not None
+            else Path.home() / ("_netrc" if sys.platform == "win32" else ".netrc")
+        )
+        if netrc.netrc(str(path)).authenticators(host) is None:
+            return None
+    except (OSError, RuntimeError, netrc.NetrcParseError):
+        return None  # unreadable or malformed: aiohttp ignores it too
+    return str(path)
+
+
+def _check_session(session: aiohttp.ClientSession, credentials: bool, host: str) -> None:
+    """Refuse a session whose own credentials aiohttp cannot send together with ours.
+
+    aiohttp raises ``ValueError`` for every request that carries an ``Authorization``
+    header (ours) and also credentials of the session (``auth=``, or a netrc entry for the
+    host with ``trust_env=True``); it offers no way to override them (``auth=`` itself is
+    deprecated), so the conflict is refused here, before any request. A default
+    ``Authorization`` header of the session is simply replaced by ours."""
+    own_header = "Authorization" in session.headers
+    if session.auth is not None and own_header:
+        raise InvalidArgumentError(
+            "the session has both auth= and a default Authorization header: aiohttp refuses "
+            "every request of such a session"
+        )
+    if not credentials:
+        return  # the session's own credentials, if any, are sent
+    if session.auth is not None:
+        raise InvalidArgumentError(
+            "the session has credentials of its own (ClientSession(auth=...)), which aiohttp "
+            "cannot send together with the client's: give credentials to AdminClient or to "
+            "the session, not both"
+        )
+    if session.trust_env:
+        path = _netrc_has(host)
+        if path is not None:
+            raise InvalidArgumentError(
+                f"the session trusts the environment (trust_env=True) and {path} holds "
+                f"credentials of its own for {host}, which aiohttp cannot send together "
+                "with the client's: give credentials to AdminClient or to the netrc file, "
+                "not both"
+            )
+
+
 class AdminClient:
     """An asyncio client for MongooseIM's admin API.
 
@@ -113,6 +167,9 @@ class AdminClient:
             raise InvalidArgumentError(f"api must be one of {', '.join(APIS)}, not {api!r}")
         if session is not None and not isinstance(session, aiohttp.ClientSession):
             raise InvalidArgumentError("session must be an aiohttp.ClientSession")
+        credentials = _credentials(auth)
+        if session is not None:
+            _check_session(session, credentials is not None, URL(base_url).host or "")
         if (
             not isinstance(max_connections, int)
             or isinstance(max_connections, bool)
@@ -130,7 +187,7 @@ class AdminClient:
             raise InvalidArgumentError("retry must be a RetryPolicy or None")
         self._transport = Transport(
             base_url,
-            credentials=_credentials(auth),
+            credentials=credentials,
             session=session,
             timeout=as_timeout(timeout) or DEFAULT_TIMEOUT,
             host_header=host_header,
