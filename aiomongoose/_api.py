@@ -31,11 +31,16 @@ class Api:
         self.known: Wire | None = (
             "rest" if api == "rest" else "graphql" if api == "graphql" else None
         )
-        self._lock = asyncio.Lock()
+        self._lock: asyncio.Lock | None = None
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
 
     async def resolve(self) -> Wire:
         """The wire format, probing the server once if ``api="auto"``."""
         if self.known is None:
+            loop = asyncio.get_running_loop()
+            if self._lock is None or self._lock_loop is not loop:
+                # A lock binds to the loop it first waited in: one per loop.
+                self._lock, self._lock_loop = asyncio.Lock(), loop
             async with self._lock:
                 if self.known is None:
                     self.known = await self._probe()

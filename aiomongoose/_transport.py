@@ -14,7 +14,8 @@ import asyncio
 import functools
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+import weakref
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
@@ -29,6 +30,7 @@ from ._wire import GraphQLCall, RestCall
 from .errors import (
     ClientClosedError,
     ConnectionFailedError,
+    EventLoopError,
     InvalidArgumentError,
     MongooseIMError,
     ProtocolError,
@@ -78,6 +80,11 @@ class Transport:
         self._max_connections = max_connections
         self._ssl = ssl
         self._semaphore: asyncio.Semaphore | None = None
+        self._waiting = 0  # calls waiting for a slot: woken by close()
+        # The loop the session and the slots belong to, and the async generator whose
+        # clean-up closes a session we made when that loop shuts down (see _made_session).
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._guard: AsyncGenerator[None, None] | None = None
         self._graphql_url: str | None = None
         #: The retry policy (None: every request is tried once).
         self.retry = retry
@@ -89,16 +96,70 @@ class Transport:
     def auth_user(self) -> str | None:
         return self._user
 
-    def _get_session(self) -> aiohttp.ClientSession:
+    async def _enter_loop(self) -> None:
+        """Check (cheaply) that the running loop is the one the session and slots serve."""
         if self.closed:
             raise ClientClosedError("this AdminClient is closed")
-        if self._session is None:
-            # Created lazily, inside the running loop (aiohttp warns otherwise).
-            connector = aiohttp.TCPConnector(limit=self._max_connections)
-            self._session = aiohttp.ClientSession(connector=connector)
-        elif self._session.closed:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            await self._move_to(loop)
+
+    async def _move_to(self, loop: asyncio.AbstractEventLoop) -> None:
+        session = self._session
+        if not self._owns_session:
+            # A session given to us is never replaced; aiohttp's would fail obscurely.
+            if session is not None and getattr(session, "_loop", loop) is not loop:
+                raise EventLoopError(
+                    "the aiohttp session given to AdminClient belongs to another event loop "
+                    "(a session is bound to the loop it was made in; the client never "
+                    "replaces yours): make the session in the loop that uses the client"
+                )
+        elif session is not None:
+            old = self._loop
+            if old is not None and not old.is_closed():
+                raise EventLoopError(
+                    "this AdminClient's session belongs to another event loop, which is still "
+                    "open: use the client from that loop, or one client per loop"
+                )
+            # Its loop closed without asyncio.run's clean-up: its connections died with it.
+            await self._drop_session()
+        self._loop = loop
+        self._semaphore = None  # bound to the old loop once anybody waited on it
+
+    async def _session_now(self) -> aiohttp.ClientSession:
+        """The session, taken only once the call holds a slot (close() may have come)."""
+        if self.closed:
+            raise ClientClosedError("this AdminClient is closed")
+        session = self._session
+        if session is None:
+            return await self._made_session()
+        if session.closed:
             raise ClientClosedError("the aiohttp session given to AdminClient is closed")
-        return self._session
+        return session
+
+    async def _made_session(self) -> aiohttp.ClientSession:
+        # Created lazily, inside the running loop (aiohttp warns otherwise). An async
+        # generator holds it: when the loop shuts down (asyncio.run, a test framework's
+        # loop), its shutdown_asyncgens() closes the generator, which closes the session
+        # properly and lets the next loop make a new one.
+        connector = aiohttp.TCPConnector(limit=self._max_connections)
+        session = aiohttp.ClientSession(connector=connector)
+        guard = _closed_with_the_loop(weakref.ref(self), session)
+        await guard.__anext__()  # registers it with the running loop
+        self._session, self._guard = session, guard
+        return session
+
+    def _forget(self, session: aiohttp.ClientSession) -> None:
+        if self._session is session:
+            self._session, self._guard = None, None
+
+    async def _drop_session(self) -> None:
+        guard, session = self._guard, self._session
+        self._session, self._guard = None, None
+        if guard is not None:
+            await guard.aclose()  # closes the session
+        elif session is not None:
+            await session.close()
 
     def url(self, segments: Sequence[str], params: Mapping[str, int] | None = None) -> URL:
         text = f"{self.base_url}/{_quoted_path(tuple(segments))}"
@@ -116,7 +177,8 @@ class Transport:
         :class:`ProtocolError`. The connect timeout applies; reading has none (a quiet
         stream says nothing for as long as it likes). Not counted in ``max_connections``'
         slots: a stream holds its connection for as long as it is open."""
-        session = self._get_session()
+        await self._enter_loop()
+        session = await self._session_now()
         url = URL(
             f"{self.base_url}/{_quoted_path(tuple(segments))}?{urlencode(query)}", encoded=True
         )
@@ -253,6 +315,8 @@ class Transport:
             try:
                 status, data, headers = await self._attempt(method, url, body, timeout)
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                if self.closed:  # close() aborted it: the caller learns why
+                    raise ClientClosedError("this AdminClient was closed during the call") from exc
                 failures += 1
                 if (
                     policy is None
@@ -292,8 +356,11 @@ class Transport:
         body: bytes | None,
         timeout: aiohttp.ClientTimeout | None,
     ) -> tuple[int, bytes, Mapping[str, str]]:
-        session = self._get_session()
-        async with self._slots():
+        await self._enter_loop()
+        slots = self._slots()
+        await self._take_slot(slots)
+        try:
+            session = await self._session_now()
             started = time.perf_counter()
             try:
                 async with session.request(
@@ -324,6 +391,8 @@ class Transport:
                     type(exc).__name__,
                 )
                 raise
+        finally:
+            slots.release()
         log.debug(
             "%s %s -> %d in %.1f ms",
             method,
@@ -355,11 +424,49 @@ class Transport:
         self.retries += 1
         await asyncio.sleep(delay)
 
+    async def _take_slot(self, slots: asyncio.Semaphore) -> None:
+        self._waiting += 1
+        try:
+            await slots.acquire()
+        finally:
+            self._waiting -= 1
+        if self.closed:  # woken by close()
+            slots.release()
+            raise ClientClosedError("this AdminClient was closed while the call waited")
+
     async def close(self) -> None:
+        """Calls waiting for a slot end with ClientClosedError at once; calls in flight on
+        the session we made end with it too (closing it aborts them); on a caller's session
+        they finish. Idempotent."""
         self.closed = True
-        session, self._session = self._session, None
-        if session is not None and self._owns_session:
-            await session.close()
+        if self._semaphore is not None:
+            for _ in range(self._waiting):  # each wakes, sees `closed` and gives up
+                self._semaphore.release()
+        if not self._owns_session:
+            self._session = None
+            return
+        loop, running = self._loop, asyncio.get_running_loop()
+        if loop is not None and loop is not running and not loop.is_closed():
+            # Closed from another loop while its own is still open: close it there.
+            guard, self._session, self._guard = self._guard, None, None
+            if guard is not None:
+                asyncio.run_coroutine_threadsafe(guard.aclose(), loop)
+            return
+        await self._drop_session()
+
+
+async def _closed_with_the_loop(
+    transport: weakref.ref[Transport], session: aiohttp.ClientSession
+) -> AsyncGenerator[None, None]:
+    """Suspended for the session's life: closing the generator (loop shutdown, GC, close())
+    closes the session."""
+    try:
+        yield
+    finally:
+        owner = transport()
+        if owner is not None:
+            owner._forget(session)
+        await session.close()
 
 
 @functools.lru_cache(maxsize=1024)

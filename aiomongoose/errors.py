@@ -6,6 +6,7 @@
     ├── InvalidJIDError (also ValueError)     a JID that RFC 7622 rejects; raised before any request
     ├── InvalidArgumentError (also ValueError, TypeError)  any other argument that cannot be sent
     ├── ClientClosedError (also RuntimeError) the client was closed
+    ├── EventLoopError (also RuntimeError)    used from a loop its session does not belong to
     ├── ApiError (.status, .message, .method, .url)
     │   ├── BadRequestError      400
     │   ├── UnauthorizedError    401
@@ -33,6 +34,7 @@ __all__ = [
     "ClientClosedError",
     "ConflictError",
     "ConnectionFailedError",
+    "EventLoopError",
     "FeatureDisabledError",
     "ForbiddenError",
     "InvalidArgumentError",
@@ -67,6 +69,15 @@ class InvalidArgumentError(MongooseIMError, ValueError, TypeError):
 
 class ClientClosedError(MongooseIMError, RuntimeError):
     """The client was used after ``close()``."""
+
+
+class EventLoopError(MongooseIMError, RuntimeError):
+    """The client was used from an event loop its session cannot serve.
+
+    A session the client created is made again when its loop has closed (``asyncio.run``
+    twice, a test framework's loop per test); this is raised when that loop is still open
+    elsewhere (another thread), or for a session you gave, which is never replaced.
+    """
 
 
 class ApiError(MongooseIMError):

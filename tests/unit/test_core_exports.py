@@ -14,6 +14,7 @@ ERROR_CLASSES = {
     "ClientClosedError",
     "ConflictError",
     "ConnectionFailedError",
+    "EventLoopError",
     "FeatureDisabledError",
     "ForbiddenError",
     "InvalidArgumentError",
