@@ -46,6 +46,9 @@ log = logging.getLogger("aiomongoose")
 T = TypeVar("T")
 
 JSON_HEADERS = {"Content-Type": "application/json"}
+#: The largest answer read, decoded (gzip inflated): far above a real page (500 records of
+#: 64 KiB bodies are 32 MiB), far below what would hurt a client.
+DEFAULT_MAX_ANSWER_BYTES = 64 * 1024 * 1024
 _GRAPHQL = ("graphql",)
 
 
@@ -63,6 +66,7 @@ class Transport:
         max_connections: int,
         ssl: Any,
         retry: RetryPolicy | None = None,
+        max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
     ) -> None:
         self.base_url = base_url
         self._user = None if credentials is None else credentials[0]
@@ -79,6 +83,7 @@ class Transport:
         self._json_headers = {**self._headers, **JSON_HEADERS}
         self._max_connections = max_connections
         self._ssl = ssl
+        self.max_answer_bytes = max_answer_bytes
         self._semaphore: asyncio.Semaphore | None = None
         self._waiting = 0  # calls waiting for a slot: woken by close()
         # The loop the session and the slots belong to, and the async generator whose
@@ -201,7 +206,7 @@ class Transport:
         if resp.status == 200 and kind == "text/event-stream":
             return resp
         try:
-            body = self.clean(await resp.read())
+            body = self.clean(await self._read(resp))
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             raise self.redact(_transport_error("GET", url, exc, 1)) from exc
         finally:
@@ -373,7 +378,7 @@ class Transport:
                     raise_for_status=False,  # a caller's session may default to True
                     ssl=self._ssl,
                 ) as resp:
-                    data = await resp.read()
+                    data = await self._read(resp)
             except ValueError as exc:
                 if isinstance(exc, aiohttp.ClientError):  # some are ValueErrors too
                     raise
@@ -423,6 +428,37 @@ class Transport:
         )
         self.retries += 1
         await asyncio.sleep(delay)
+
+    async def _read(self, resp: aiohttp.ClientResponse) -> bytes:
+        """The answer's body, decoded, at most ``max_answer_bytes`` of it: past that a 2xx
+        answer raises ProtocolError and an error answer keeps its start (for ApiError); the
+        rest is never read (the connection is closed). aiohttp inflates gzip and deflate
+        in bounded steps as the body is read, so the inflated size is what counts."""
+        cap = self.max_answer_bytes
+        encoded = resp.headers.get("Content-Encoding", "identity").lower() != "identity"
+        declared = resp.content_length
+        chunks: list[bytes] = []
+        size = 0
+        if declared is None or declared <= cap or encoded or resp.status >= 300:
+            while chunk := await resp.content.readany():
+                size += len(chunk)
+                chunks.append(chunk)
+                if size > cap:
+                    break
+            else:
+                return b"".join(chunks)
+        resp.close()  # the rest is not read: the connection goes
+        data = b"".join(chunks)[:cap]
+        if resp.status >= 300:
+            return data
+        what = f"{declared} bytes declared" if size <= cap else "more than that decoded"
+        raise self.redact(
+            ProtocolError(
+                f"answer larger than max_answer_bytes ({cap} bytes; {what}); not read further",
+                status=resp.status,
+                body=self.clean(data[:1024]),
+            )
+        )
 
     async def _take_slot(self, slots: asyncio.Semaphore) -> None:
         self._waiting += 1

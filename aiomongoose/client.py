@@ -16,14 +16,14 @@ from yarl import URL
 
 from ._api import APIS, Api
 from ._secrets import redact_url
-from ._transport import Transport
+from ._transport import DEFAULT_MAX_ANSWER_BYTES, Transport
 from ._validate import as_timeout
 from .errors import ClientClosedError, InvalidArgumentError
 from .messages import Messages
 from .retry import RetryPolicy
 from .users import Users
 
-__all__ = ["AdminClient", "DEFAULT_RETRY", "DEFAULT_TIMEOUT"]
+__all__ = ["AdminClient", "DEFAULT_MAX_ANSWER_BYTES", "DEFAULT_RETRY", "DEFAULT_TIMEOUT"]
 
 #: Connect within 10 s, finish any one request within 60 s (each try, when retried).
 DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=60, connect=10)
@@ -143,6 +143,11 @@ class AdminClient:
     are never followed (a 3xx raises :class:`~aiomongoose.errors.ApiError` with
     ``.location``).
 
+    ``max_answer_bytes`` (default 64 MiB) bounds the size of an answer once decoded (gzip
+    inflated): a larger successful answer raises
+    :class:`~aiomongoose.errors.ProtocolError` as soon as the bound is passed (or at once,
+    from its ``Content-Length``), without reading the rest.
+
     ``retry`` is a :class:`~aiomongoose.retry.RetryPolicy` (default: 3 tries) or ``None``
     to try every request once. Reads are retried after connection errors, timeouts and
     502/503/504; a send only when it never left the client. :attr:`retries` counts the
@@ -161,6 +166,7 @@ class AdminClient:
         ssl: bool | _ssl.SSLContext | aiohttp.Fingerprint = True,
         retry: RetryPolicy | None = DEFAULT_RETRY,
         api: Literal["rest", "graphql", "auto"] = "rest",
+        max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
     ) -> None:
         base_url, auth = _split_base_url(base_url, auth)
         if api not in APIS:
@@ -185,6 +191,11 @@ class AdminClient:
             raise InvalidArgumentError("host_header must be a non-empty ASCII host[:port]")
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise InvalidArgumentError("retry must be a RetryPolicy or None")
+        if (
+            type(max_answer_bytes) is not int  # bool is an int: refused
+            or max_answer_bytes < 1
+        ):
+            raise InvalidArgumentError("max_answer_bytes must be a positive int (bytes)")
         self._transport = Transport(
             base_url,
             credentials=credentials,
@@ -194,6 +205,7 @@ class AdminClient:
             max_connections=max_connections,
             ssl=ssl,
             retry=retry,
+            max_answer_bytes=max_answer_bytes,
         )
         self._api = Api(self._transport, api)
 
@@ -206,6 +218,11 @@ class AdminClient:
     def closed(self) -> bool:
         """True once :meth:`close` was called."""
         return self._transport.closed
+
+    @property
+    def max_answer_bytes(self) -> int:
+        """The largest answer read, in bytes once decoded (see ``AdminClient``)."""
+        return self._transport.max_answer_bytes
 
     @property
     def retry(self) -> RetryPolicy | None:

@@ -132,3 +132,95 @@ async def test_graphql_redirects_are_never_followed(status):
     assert info.value.method == "POST" and info.value.url.endswith("/api/graphql")
     assert stream.value.method == "GET" and stream.value.url.endswith("/api/graphql/sse")
     assert seen == ["/api/graphql", "/api/graphql", "/api/graphql/sse"]
+
+
+MIB = 1024 * 1024
+
+
+def test_the_answer_cap_defaults_to_64_mib_and_is_checked():
+    assert AdminClient().max_answer_bytes == 64 * MIB
+    assert AdminClient(max_answer_bytes=1000).max_answer_bytes == 1000
+    for bad in (0, -1, 1.5, True, "1000", None):
+        with pytest.raises(InvalidArgumentError, match="max_answer_bytes"):
+            AdminClient(max_answer_bytes=bad)
+
+
+async def test_an_answer_past_the_cap_stops_being_read_at_once():
+    sent: list[int] = []
+    cut = asyncio.Event()
+
+    async def endless(request):
+        # 1 GiB announced by nothing (chunked), trickled: reading it all would take ages
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        await response.prepare(request)
+        try:
+            await response.write(b"[" + b'"x",' * 1000)
+            for _ in range(16_384):
+                await response.write(b'"' + b"x" * 65_536 + b'",')
+                sent.append(1)
+                await asyncio.sleep(0.001)
+        except (ConnectionError, RuntimeError):
+            cut.set()
+        return response
+
+    async with tiny_app(endless) as url:
+        async with AdminClient(url, retry=None, max_answer_bytes=MIB) as client:
+            started = asyncio.get_running_loop().time()
+            with pytest.raises(ProtocolError, match="max_answer_bytes") as info:
+                await asyncio.wait_for(client.messages.recent(ALICE), 10)
+            assert asyncio.get_running_loop().time() - started < 5
+        await asyncio.wait_for(cut.wait(), 5)  # the client hung up
+    assert len(sent) < 64  # about 1 MiB of it was sent, not the whole
+    assert info.value.status == 200
+
+
+async def test_a_declared_length_past_the_cap_is_refused_before_reading():
+    async def announced(request):
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        response.content_length = 200 * MIB
+        await response.prepare(request)
+        await response.write(b"[")
+        await asyncio.sleep(30)  # never sends the rest
+        return response
+
+    async with tiny_app(announced) as url:
+        async with AdminClient(url, retry=None, max_answer_bytes=MIB) as client:
+            with pytest.raises(ProtocolError, match="max_answer_bytes"):
+                await asyncio.wait_for(client.messages.recent(ALICE), 5)
+
+
+@pytest.mark.parametrize("api", ["rest", "graphql"])
+async def test_the_inflated_size_of_a_gzip_answer_counts(api):
+    import gzip
+
+    bomb = gzip.compress(b"[" + b" " * (64 * MIB) + b"]", compresslevel=9)  # ~64 KiB
+
+    async def handler(request):
+        headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+        return web.Response(body=bomb, headers=headers)
+
+    assert len(bomb) < MIB
+    async with tiny_app(handler) as url:
+        async with AdminClient(url, retry=None, max_answer_bytes=MIB, api=api) as client:
+            with pytest.raises(ProtocolError, match="max_answer_bytes"):
+                await asyncio.wait_for(client.messages.recent(ALICE), 10)
+
+
+async def test_an_error_answer_past_the_cap_is_an_api_error_with_its_start():
+    async def handler(request):
+        return web.Response(status=503, text="overloaded " + "x" * (2 * MIB))
+
+    async with tiny_app(handler) as url:
+        async with AdminClient(url, retry=None, max_answer_bytes=MIB) as client:
+            with pytest.raises(ApiError) as info:
+                await asyncio.wait_for(client.messages.recent(ALICE), 10)
+    assert info.value.status == 503
+    assert info.value.message.startswith("overloaded xxx")
+    assert len(info.value.message) <= MIB
+
+
+async def test_pages_below_the_cap_are_read_whole():
+    page = [rest_record(1_700_000_000)] * 40_000  # about 3 MB
+    async with tiny_app(serving(json.dumps(page).encode())) as url:
+        async with AdminClient(url, retry=None, max_answer_bytes=4 * MIB) as client:
+            assert len(await client.messages.recent(ALICE)) == 40_000
