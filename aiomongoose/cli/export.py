@@ -15,6 +15,7 @@ from ..export import (
     ExportOptions,
     ExportProgress,
     ExportSummary,
+    OutputLockedError,
     checkpointed_owners,
     export_archives,
 )
@@ -107,6 +108,9 @@ async def run_export(
                 )
         except CheckpointError as exc:
             _error(err, f"cannot resume: {exc}")
+            return EXIT_USAGE, None
+        except OutputLockedError as exc:
+            _error(err, str(exc))
             return EXIT_USAGE, None
         except OSError as exc:
             _error(err, f"cannot write the output: {exc}")

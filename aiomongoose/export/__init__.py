@@ -26,6 +26,7 @@ from ._options import (
     ExportProgress,
     ExportSummary,
     Format,
+    OutputLockedError,
     OwnerFailure,
 )
 
@@ -35,6 +36,7 @@ __all__ = [
     "ExportProgress",
     "ExportSummary",
     "Format",
+    "OutputLockedError",
     "OwnerFailure",
     "checkpoint_path",
     "checkpointed_owners",

@@ -3,28 +3,39 @@
 ``<output>.checkpoint.json`` holds::
 
     {"version": 1,
-     "settings": {"format": "jsonl", "with": null, "before": null, "chronological": false},
+     "settings": {"format": "jsonl", "with": null, "before": null, "chronological": false,
+                  "api": "rest"},
      "length": 123456,
+     "digest": "sha256:9f86d0...",
      "owners": [{"owner": "alice@wonderland.lit", "done": false, "messages": 250,
                  "cursor": {...history cursor after the owner's last written page...}},
                 {"owner": "bob@wonderland.lit", "done": true, "messages": 80, "cursor": null}]}
 
 ``length`` bytes of the output are durable and hold exactly the pages the cursors say were
-written. It is saved by writing a temporary file, fsyncing it, ``os.replace`` over the old
-one and fsyncing the directory, always after the output itself was fsynced: whatever moment
-the process dies, the checkpoint on disk describes a prefix of the output.
+written; ``digest`` is the SHA-256 of those bytes, so that a resumed export refuses an
+output changed in place since (absent in checkpoints of older versions: not checked). It is
+saved by writing a temporary file (a unique name: two processes never share one), fsyncing
+it, ``os.replace`` over the old one and fsyncing the directory, always after the output
+itself was fsynced: whatever moment the process dies, the checkpoint on disk describes a
+prefix of the output. Loading checks every stored cursor too: a damaged checkpoint is
+refused as a whole rather than failing each owner on every resume.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import tempfile
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 from .._codec import STRUCTURE_ERRORS, structure_strict
+from ..errors import InvalidArgumentError
+from ..paging.microseconds import GraphQLCursor
+from ..paging.seconds import CursorState
 from ._options import CheckpointError
 
 __all__ = [
@@ -62,6 +73,7 @@ class Checkpoint:
     settings: dict[str, Any]
     owners: dict[str, OwnerState]
     length: int = 0
+    digest: str | None = None  # "sha256:<hex>" of the first `length` bytes of the output
 
     def to_bytes(self) -> bytes:
         """The file's content."""
@@ -69,12 +81,14 @@ class Checkpoint:
             {"owner": owner, "done": st.done, "messages": st.messages, "cursor": st.cursor}
             for owner, st in self.owners.items()
         ]
-        data = {
+        data: dict[str, Any] = {
             "version": _VERSION,
             "settings": self.settings,
             "length": self.length,
-            "owners": owners,
         }
+        if self.digest is not None:
+            data["digest"] = self.digest
+        data["owners"] = owners
         return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
 
     @classmethod
@@ -82,21 +96,44 @@ class Checkpoint:
         """Parse a checkpoint file; :class:`CheckpointError` when it is not one."""
         try:
             data = json.loads(raw)
-        except ValueError as exc:
-            raise CheckpointError("not a valid checkpoint (not JSON)") from exc
+        except (ValueError, RecursionError):  # RecursionError: deeply nested arrays
+            raise _damaged("not JSON, or nested too deeply") from None
         version = data.get("version") if isinstance(data, dict) else None
         if version != _VERSION:
-            raise CheckpointError(f"checkpoint version {version!r} is not supported")
+            raise _damaged(f"version {version!r} is not supported")
         try:
             content = structure_strict(data, _File)
         except STRUCTURE_ERRORS as exc:
-            raise CheckpointError(f"not a valid checkpoint ({type(exc).__name__}: {exc})") from exc
+            raise _damaged(f"{type(exc).__name__}: {exc}") from None
         owners: dict[str, OwnerState] = {}
+        api = content.settings.get("api", "rest")
         for entry in content.owners:
             if entry.owner in owners:
-                raise CheckpointError(f"checkpoint lists {entry.owner!r} twice")
+                raise _damaged(f"it lists {entry.owner!r} twice")
+            if entry.cursor is not None:
+                _check_cursor(entry.owner, entry.cursor, api)
             owners[entry.owner] = OwnerState(entry.cursor, entry.done, entry.messages)
-        return cls(settings=content.settings, owners=owners, length=content.length)
+        return cls(
+            settings=content.settings,
+            owners=owners,
+            length=content.length,
+            digest=content.digest,
+        )
+
+
+def _damaged(detail: str) -> CheckpointError:
+    return CheckpointError(f"the checkpoint is damaged ({detail}); start afresh without resume")
+
+
+def _check_cursor(owner: str, cursor: dict[str, Any], api: object) -> None:
+    """A stored history cursor must resume: otherwise every resume would fail the owner."""
+    try:
+        if api == "graphql":
+            GraphQLCursor.from_json(cursor)
+        else:
+            CursorState.from_json(cursor)
+    except InvalidArgumentError as exc:
+        raise _damaged(f"the cursor of {owner!r} is invalid: {exc}") from None
 
 
 _count = attrs.validators.ge(0)
@@ -118,6 +155,7 @@ class _File:
     settings: dict[str, Any]
     length: int = attrs.field(validator=_count)
     owners: list[_OwnerEntry]
+    digest: str | None = None
 
 
 def load_checkpoint(path: Path) -> Checkpoint | None:
@@ -137,23 +175,36 @@ def load_checkpoint(path: Path) -> Checkpoint | None:
 def save_checkpoint(path: Path, checkpoint: Checkpoint | bytes) -> None:
     """Atomically replace ``path``: write a temporary file, fsync, rename, fsync the directory."""
     data = checkpoint if isinstance(checkpoint, bytes) else checkpoint.to_bytes()
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    # A unique temporary name: two processes (or a leftover of a killed one) never collide.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=_TMP_SUFFIX)
+    try:
+        with open(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        _remove(Path(tmp))
+        raise
     fsync_directory(path.parent)
+
+
+_TMP_SUFFIX = ".tmp"
 
 
 def remove_checkpoint(path: Path) -> None:
-    """Delete the checkpoint (and a leftover temporary file), durably."""
-    for name in (path, path.with_name(path.name + ".tmp")):
-        try:
-            os.remove(name)
-        except FileNotFoundError:
-            pass
+    """Delete the checkpoint (and temporary files left by killed runs), durably."""
+    _remove(path)
+    for leftover in path.parent.glob(glob_escape(path.name) + ".*" + _TMP_SUFFIX):
+        _remove(leftover)
     fsync_directory(path.parent)
+
+
+def _remove(path: Path) -> None:
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
 
 
 def fsync_directory(directory: Path) -> None:

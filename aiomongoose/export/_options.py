@@ -15,6 +15,7 @@ from ..jid import validate_jid
 
 __all__ = [
     "CheckpointError",
+    "OutputLockedError",
     "ExportOptions",
     "ExportProgress",
     "ExportSummary",
@@ -32,6 +33,10 @@ class CheckpointError(MongooseIMError, ValueError):
     It is unreadable, was written by an export with other settings or owners, or the output
     file no longer holds what it describes. Start afresh (without ``resume``) or fix the files.
     """
+
+
+class OutputLockedError(MongooseIMError, RuntimeError):
+    """Another export is writing the same output file (it holds the file's lock)."""
 
 
 def _before(value: int | datetime | None) -> int | None:
