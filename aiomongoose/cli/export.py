@@ -16,6 +16,7 @@ from ..export import (
     ExportProgress,
     ExportSummary,
     OutputLockedError,
+    checkpoint_path,
     checkpointed_owners,
     export_archives,
 )
@@ -104,7 +105,13 @@ async def run_export(
         try:
             async with ProgressDisplay(progress, err, _mode(job, err)):
                 summary = await export_archives(
-                    client, owners, target, job.options, progress=progress
+                    client,
+                    owners,
+                    target,
+                    job.options,
+                    progress=progress,
+                    # a JID the server lists but the client refuses fails alone (exit 1)
+                    invalid_owners="fail" if job.domain is not None else "raise",
                 )
         except CheckpointError as exc:
             _error(err, f"cannot resume: {exc}")
@@ -119,7 +126,7 @@ async def run_export(
         err.write(format_summary(summary, job.output))
     if not summary.ok:
         _error(err, f"{len(summary.failures)} of {summary.owners} owners failed")
-        if job.output is not None:
+        if job.output is not None and checkpoint_path(job.output).exists():
             err.write("rerun with --resume to retry them (the others are not exported again)\n")
     err.flush()
     return (EXIT_OK if summary.ok else EXIT_FAILED), summary

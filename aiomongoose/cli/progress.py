@@ -122,7 +122,9 @@ class ProgressDisplay:
             return
         self._clear_bar()
         for failure in failures[self._reported :]:
-            self._stream.write(f"aiomongoose: {failure.owner}: failed: {failure.message}\n")
+            # An owner the server listed may hold control codes: never raw to a terminal.
+            owner = failure.owner if failure.owner.isprintable() else repr(failure.owner)
+            self._stream.write(f"aiomongoose: {owner}: failed: {failure.message}\n")
         self._reported = len(failures)
 
     def _clear_bar(self) -> None:

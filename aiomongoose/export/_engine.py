@@ -6,7 +6,7 @@ import asyncio
 import os
 import time
 from collections.abc import Coroutine, Iterable, Iterator
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Literal
 
 import attrs
 
@@ -14,6 +14,7 @@ from ..client import AdminClient
 from ..errors import (
     ApiError,
     InvalidArgumentError,
+    InvalidJIDError,
     MongooseIMError,
     ProtocolError,
     TransportError,
@@ -22,7 +23,7 @@ from ..jid import validate_jid
 from ..paging import History
 from ._checkpoint import OwnerState
 from ._format import LineEncoder
-from ._options import ExportOptions, ExportProgress, ExportSummary
+from ._options import ExportOptions, ExportProgress, ExportSummary, OwnerFailure
 from ._sink import open_sink
 from ._spool import Spool
 from ._writer import Item, Writer, in_thread
@@ -37,6 +38,7 @@ async def export_archives(
     options: ExportOptions | None = None,
     *,
     progress: ExportProgress | None = None,
+    invalid_owners: Literal["raise", "fail"] = "raise",
 ) -> ExportSummary:
     """Export the archives of ``owners`` to ``output`` (a path, or a binary stream).
 
@@ -58,14 +60,29 @@ async def export_archives(
     :class:`~aiomongoose.errors.PaginationError` unless ``on_stall="skip"``) is recorded in
     the summary's ``failures``; the others go on. ``progress`` (optional) is updated live.
     Duplicate owners are exported once. Raises :class:`~aiomongoose.errors.InvalidJIDError`
-    for an invalid owner, :class:`~aiomongoose.export.CheckpointError` when ``resume`` finds
-    a checkpoint of another export, and ``OSError`` when the output cannot be written.
+    for an invalid owner (with ``invalid_owners="fail"``, as for owners a server listed, it
+    is a failure of the summary instead, and the others are exported),
+    :class:`~aiomongoose.export.CheckpointError` when ``resume`` finds a checkpoint of
+    another export or a damaged one, :class:`~aiomongoose.export.OutputLockedError` when
+    another export writes ``output``, and ``OSError`` when the output cannot be written.
     """
     options = options or ExportOptions()
-    wanted = _unique(validate_jid(owner, "owner") for owner in owners)
+    if invalid_owners not in ("raise", "fail"):
+        raise InvalidArgumentError("invalid_owners must be 'raise' or 'fail'")
+    valid: list[str] = []
+    refused: list[OwnerFailure] = []
+    for owner in owners:
+        try:
+            valid.append(validate_jid(owner, "owner"))
+        except InvalidJIDError as exc:
+            if invalid_owners == "raise":
+                raise
+            refused.append(OwnerFailure(owner if isinstance(owner, str) else repr(owner), exc))
+    wanted = _unique(valid)
     if not isinstance(client, AdminClient):
         raise InvalidArgumentError("client must be an AdminClient")
     progress = progress if progress is not None else ExportProgress()
+    progress.failures.extend(refused)
     encoder = LineEncoder(options.format, options.with_)
     if (
         options.chronological
@@ -78,7 +95,7 @@ async def export_archives(
     try:
         states = sink.owners
         todo = [owner for owner in wanted if not states[owner].done]
-        progress.owners_total = len(wanted)
+        progress.owners_total = len(wanted) + len(refused)
         progress.owners_skipped = progress.owners_done = len(wanted) - len(todo)
         progress.started = time.monotonic()
         queue: asyncio.Queue[Item] = asyncio.Queue(maxsize=2 * options.concurrency)
@@ -93,7 +110,8 @@ async def export_archives(
             await _run_all([writer.run(), *workers])
         finally:
             progress.retries = client.retries - retries_before
-        await in_thread(sink.finish, not progress.failures)
+        # Complete when only refused owners failed: no resume can export them.
+        await in_thread(sink.finish, len(progress.failures) == len(refused))
     finally:
         await in_thread(sink.close)
     return ExportSummary.from_progress(progress, sink.length)

@@ -124,3 +124,39 @@ def test_the_checkpoints_temporary_file_has_a_unique_name(tmp_path):
     (tmp_path / "out.jsonl.checkpoint.json.1234abcd.tmp").write_bytes(b"left by a kill -9")
     remove_checkpoint(path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl.checkpoint.json.tmp"]
+
+
+async def test_a_listed_user_that_the_client_refuses_fails_alone(server, tmp_path):
+    """users.list answers a JID our validation refuses: that owner fails (exit 1), the
+    others are exported, and nothing is left to resume."""
+    import aiohttp
+    from aiohttp import web
+    from tiny_server import tiny_app
+
+    bad = "bad\x01one@wonderland.lit"  # a control character: the client refuses it
+
+    async def proxy(request):
+        # A proxy in front of the fake whose user list holds a JID the client refuses.
+        if request.path == "/api/users/wonderland.lit":
+            return web.json_response([ALICE, bad, BOB])
+        target = server.url.removesuffix("/api") + request.raw_path
+        async with aiohttp.ClientSession() as session, session.get(target) as resp:
+            return web.Response(
+                status=resp.status, body=await resp.read(), content_type=resp.content_type
+            )
+
+    out = tmp_path / "out.jsonl"
+    async with tiny_app(proxy) as url:
+        status, err = await cli(
+            "export", "--url", url, "--quiet", "-o", str(out), "--domain", "wonderland.lit"
+        )
+    assert status == 1, err
+    assert "bad\\x01one@wonderland.lit" in err  # shown escaped, not as a raw control code
+    assert "\x01" not in err
+    assert "InvalidJIDError" in err and "Traceback" not in err
+    assert "1 of 3 owners failed" in err
+    assert "--resume" not in err  # retrying cannot help: the checkpoint is gone
+    assert not checkpoint_path(out).exists()
+    lines = [json.loads(line) for line in out.read_bytes().splitlines()]
+    assert {line["owner"] for line in lines} == {ALICE, BOB}
+    assert len(lines) == 80  # 40 messages, in both archives
