@@ -35,11 +35,38 @@ class _UsageError(Exception):
         self.parser = parser
 
 
+_NO_PASSWORD_OPTION = (
+    "there is no {} option: a password is never taken on the command line (it would show "
+    "in the process list and the shell's history); set $MONGOOSEIM_PASSWORD (or name "
+    "another variable with --password-env), or answer the prompt"
+)
+# Options that look like a password: refused before argparse, which would echo their value.
+_PASSWORD_OPTIONS = frozenset(
+    ("p", "pw", "pwd", "pass", "passwd", "password", "passphrase", "secret")
+)
+
+
+def _password_option(argv: Sequence[str]) -> str | None:
+    """The first argument that gives a password as an option (``--passwd X``, ``--pw=X``,
+    ``-pX``...), shown without its value; ``None`` when there is none."""
+    for arg in argv:
+        if arg == "--":
+            break  # the rest are operands
+        if not arg.startswith("-") or arg == "-":
+            continue
+        name = arg.partition("=")[0]
+        if name.lstrip("-").lower() in _PASSWORD_OPTIONS:
+            return name
+        if not arg.startswith("--") and arg[1:2] == "p":  # -pSECRET
+            return "-p"
+    return None
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         if message.startswith("unrecognized arguments") and "--password" in message:
             # Never echo what is probably a password back to the terminal or a log.
-            message = "there is no --password option: set $MONGOOSEIM_PASSWORD (--password-env)"
+            message = _NO_PASSWORD_OPTION.format("--password")
         raise _UsageError(self, message)
 
 
@@ -189,8 +216,12 @@ def main(
     """Run the command line ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     err = stderr if stderr is not None else sys.stderr
     parser = _parser()
+    arguments = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = parser.parse_args(argv)
+        option = _password_option(arguments)
+        if option is not None:
+            parser.error(_NO_PASSWORD_OPTION.format(option))
+        args = parser.parse_args(arguments)
         if args.command == "demo":
             return _demo(args, stdout, err)
         if args.command == "listen":

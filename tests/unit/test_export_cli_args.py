@@ -129,3 +129,54 @@ def test_a_password_in_a_bad_url_is_never_printed(monkeypatch, capsys, url, comm
     assert status == 2, printed
     assert "***@" in printed
     assert SECRET not in printed
+
+
+PASSWORD_FLAGS = [
+    ["--passwd", SECRET],
+    ["--pass", SECRET],
+    ["-p", SECRET],
+    ["--pw", SECRET],
+    ["--pwd", SECRET],
+    ["--PASSWORD", SECRET],
+    [f"--passwd={SECRET}"],
+    [f"--pw={SECRET}"],
+    [f"-p{SECRET}"],
+    ["--password", SECRET],
+    [f"--password={SECRET}"],
+]
+
+
+@pytest.mark.parametrize("flag", PASSWORD_FLAGS, ids=lambda f: f[0].split("=")[0][:10])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["export", "a@x.lit", "--url", URL],
+        ["export", "--url", URL, "--domain", "x.lit"],
+        ["listen", "a@x.lit", "--url", URL],
+        ["demo"],
+        [],
+    ],
+)
+@pytest.mark.parametrize("where", ["end", "start"])
+def test_a_password_given_as_an_option_is_never_echoed(monkeypatch, capsys, flag, command, where):
+    argv = [*command, *flag] if where == "end" else [*command[:1], *flag, *command[1:]]
+    status, err = run(monkeypatch, *argv)
+    printed = err + "".join(capsys.readouterr())
+    assert status == 2, printed
+    assert SECRET not in printed
+    assert "MONGOOSEIM_PASSWORD" in printed
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["export", "a@x.lit", "--url", URL, "--password-e", "MY_VAR"],  # no abbreviation
+        ["export", "a@x.lit", "--url", URL, "--res"],
+        ["export", "a@x.lit", "--url", URL, "--chrono"],
+        ["listen", "a@x.lit", "--url", URL, "--poll", "2"],
+    ],
+)
+def test_options_are_never_abbreviated(monkeypatch, argv):
+    status, err = run(monkeypatch, *argv)
+    assert status == 2
+    assert "unrecognized arguments" in err or "no --password option" in err
