@@ -18,7 +18,7 @@ from aiomongoose.testing import FakeMongooseIM
 ALICE = "alice@wonderland.lit"
 
 
-async def test_closing_with_calls_waiting_and_in_flight_ends_each_cleanly():
+async def test_closing_with_calls_waiting_and_in_flight_ends_each_cleanly(caplog):
     async with FakeMongooseIM() as server:
         server.add_user(ALICE)
         server.delay(0.5)
@@ -33,6 +33,9 @@ async def test_closing_with_calls_waiting_and_in_flight_ends_each_cleanly():
     ]
     assert sum(isinstance(r, ClientClosedError) for r in results) >= 46
     gc.collect()  # an unclosed session or transport would warn here
+    await asyncio.sleep(0.05)
+    assert "Task was destroyed" not in caplog.text
+    assert "Unclosed" not in caplog.text
 
 
 async def test_closing_ends_waiting_calls_at_once_on_a_callers_session():
