@@ -68,7 +68,8 @@ class InvalidArgumentError(MongooseIMError, ValueError, TypeError):
 
 
 class ClientClosedError(MongooseIMError, RuntimeError):
-    """The client was used after ``close()``."""
+    """The client was used after ``close()``, or closed while the call waited for a slot or
+    was in flight (on the session the client made)."""
 
 
 class EventLoopError(MongooseIMError, RuntimeError):
