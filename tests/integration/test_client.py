@@ -9,6 +9,7 @@ fields (``stanza_id``, ``stanza``, ``timestamp_us``) and the wire details differ
 from __future__ import annotations
 
 import asyncio
+import gc
 import warnings
 from datetime import datetime, timedelta, timezone
 
