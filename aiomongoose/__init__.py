@@ -20,6 +20,7 @@ from .errors import (
     ServerError,
     TransportError,
     UnauthorizedError,
+    UnsupportedOperationError,
 )
 from .models import (
     ArchivedMessage,
@@ -60,5 +61,6 @@ __all__ = [
     "ServerError",
     "TransportError",
     "UnauthorizedError",
+    "UnsupportedOperationError",
     "__version__",
 ]

@@ -16,6 +16,8 @@ from .errors import (
     ApiError,
     BadRequestError,
     FeatureDisabledError,
+    ForbiddenError,
+    NotFoundError,
     ProtocolError,
     UnauthorizedError,
     error_for,
@@ -29,6 +31,13 @@ _BY_CODE: dict[str, type[ApiError]] = {
     "invalid_sender": BadRequestError,
     "domain_not_found": BadRequestError,  # account.listUsers; REST: "Domain does not exist"
     "bad_request": BadRequestError,
+    # The room categories (docs/server-behaviour.md, "Room archives"): REST answers the
+    # same mistakes 400, 404, 404 and 403.
+    "user_not_found": BadRequestError,
+    "muc_server_not_found": NotFoundError,
+    "room_not_found": NotFoundError,
+    "not_room_member": ForbiddenError,
+    "not_allowed": ForbiddenError,
     "no_permissions": UnauthorizedError,
     "wrong_credentials": UnauthorizedError,
     "deps_not_loaded": FeatureDisabledError,

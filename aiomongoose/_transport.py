@@ -232,7 +232,12 @@ class Transport:
     ) -> tuple[int, bytes]:
         """Send a REST call; ``(status, body)`` of its 2xx answer (else an ``ApiError``)."""
         return await self.request(
-            call.method, call.segments, params=call.params, body=call.body, timeout=timeout
+            call.method,
+            call.segments,
+            params=call.params,
+            body=call.body,
+            timeout=timeout,
+            accept=call.accept,
         )
 
     async def graphql(
@@ -304,6 +309,7 @@ class Transport:
         timeout: aiohttp.ClientTimeout | None = None,
         idempotent: bool | None = None,
         raise_for_status: bool = True,
+        accept: str | None = None,
     ) -> tuple[int, bytes]:
         """Send one request, retried by the policy; return ``(status, body)`` of a 2xx answer.
 
@@ -318,7 +324,7 @@ class Transport:
         failures = 0
         while True:
             try:
-                status, data, headers = await self._attempt(method, url, body, timeout)
+                status, data, headers = await self._attempt(method, url, body, timeout, accept)
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
                 if self.closed:  # close() aborted it: the caller learns why
                     raise ClientClosedError("this AdminClient was closed during the call") from exc
@@ -360,10 +366,14 @@ class Transport:
         url: URL,
         body: bytes | None,
         timeout: aiohttp.ClientTimeout | None,
+        accept: str | None = None,
     ) -> tuple[int, bytes, Mapping[str, str]]:
         await self._enter_loop()
         slots = self._slots()
         await self._take_slot(slots)
+        headers = self._json_headers if body is not None else self._headers
+        if accept is not None:
+            headers = {**headers, "Accept": accept}
         try:
             session = await self._session_now()
             started = time.perf_counter()
@@ -372,7 +382,7 @@ class Transport:
                     method,
                     url,
                     data=body,
-                    headers=self._json_headers if body is not None else self._headers,
+                    headers=headers,
                     timeout=timeout or self._timeout,
                     allow_redirects=False,
                     raise_for_status=False,  # a caller's session may default to True

@@ -12,6 +12,7 @@ from .errors import InvalidArgumentError
 
 __all__ = [
     "as_timeout",
+    "body_text",
     "before_microseconds",
     "before_seconds",
     "non_negative_int",
@@ -95,3 +96,18 @@ def positive_int(value: object, name: str) -> int:
     if non_negative_int(value, name) == 0:
         raise InvalidArgumentError(f"{name} must be positive")
     return value  # type: ignore[return-value]
+
+
+def body_text(value: object, name: str = "body") -> str:
+    """A message body: any Unicode text that XML can carry (no NUL, no lone surrogate)."""
+    if not isinstance(value, str):
+        raise InvalidArgumentError(f"{name} must be a str, not {type(value).__name__}")
+    if "\x00" in value:
+        raise InvalidArgumentError(f"{name} may not contain NUL characters (XML cannot carry them)")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidArgumentError(
+            f"{name} holds a lone surrogate: not valid Unicode text"
+        ) from None
+    return value

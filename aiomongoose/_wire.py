@@ -19,12 +19,15 @@ class RestCall:
     """``method {base_url}/{segments...}?{params}`` with an optional JSON ``body``.
 
     Each segment travels percent-encoded as one path segment (a JID's ``/`` as ``%2F``).
+    ``accept``, when set, is sent as the ``Accept`` header (the room routes answer 406 to
+    a JSON-only ``Accept``).
     """
 
     method: str
     segments: tuple[str, ...]
     params: Mapping[str, int] | None = None
     body: bytes | None = None
+    accept: str | None = None
 
 
 @attrs.frozen

@@ -19,7 +19,8 @@
     │   ├── RequestTimeoutError    the connect or total timeout ran out
     │   └── ConnectionFailedError  refused, reset, DNS or TLS failure, cut before the answer ended
     ├── ProtocolError        a 2xx answer whose body is not what the API promises
-    └── PaginationError      history() cannot prove it can page past a burst of messages
+    ├── PaginationError      history() cannot prove it can page past a burst of messages
+    └── UnsupportedOperationError  the API spoken cannot do this (REST reading a room archive)
 
 Every public call raises only these (and ``asyncio.CancelledError``).
 """
@@ -47,6 +48,7 @@ __all__ = [
     "ServerError",
     "TransportError",
     "UnauthorizedError",
+    "UnsupportedOperationError",
     "error_for",
 ]
 
@@ -209,6 +211,16 @@ class PaginationError(MongooseIMError):
     def __str__(self) -> str:
         peer = f" with {self.with_}" if self.with_ else ""
         return f"archive of {self.owner}{peer} at timestamp {self.timestamp}: {self.reason}"
+
+
+class UnsupportedOperationError(MongooseIMError):
+    """The API the client speaks cannot do this at all, whatever the arguments.
+
+    MongooseIM's REST admin API (3.x to 6.5) has no endpoint that reads a room archive or
+    lists rooms: ``api="graphql"`` (MongooseIM 6.0+) has them. MUC Light ``listRooms``
+    exists from MongooseIM 6.8. Raised before any request when the client already knows
+    the API it speaks (``api="rest"``, or ``"auto"`` once probed).
+    """
 
 
 _EXCERPT = 120

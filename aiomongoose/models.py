@@ -9,7 +9,7 @@ from typing import overload
 import attrs
 
 from ._time import from_microseconds
-from .errors import InvalidArgumentError
+from ._validate import body_text
 from .jid import validate_jid
 
 __all__ = [
@@ -30,14 +30,7 @@ def _to(_: object, __: attrs.Attribute[str], value: str) -> None:
 
 
 def _body(_: object, __: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str):
-        raise InvalidArgumentError(f"body must be a str, not {type(value).__name__}")
-    if "\x00" in value:
-        raise InvalidArgumentError("body may not contain NUL characters (XML cannot carry them)")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InvalidArgumentError("body holds a lone surrogate: not valid Unicode text") from None
+    body_text(value)
 
 
 @attrs.frozen
@@ -102,6 +95,21 @@ class ArchivedMessage:
         if self.timestamp_us is not None:
             text += f", timestamp_us={self.timestamp_us!r}"
         return text + ")"
+
+    @property
+    def room(self) -> str:
+        """``sender`` up to its first ``/``: in a room archive (``client.rooms``), the
+        room's bare JID; in a one-to-one archive, the author's bare JID."""
+        return self.sender.partition("/")[0]
+
+    @property
+    def author(self) -> str | None:
+        """``sender`` after its first ``/`` (``None`` without one): in a room archive, the
+        author's bare JID (MUC Light) or nickname (MUC; a nickname may itself hold ``/``
+        and ``@``, hence the split on the first ``/``); in a one-to-one archive, the
+        author's resource."""
+        room, slash, author = self.sender.partition("/")
+        return author if slash else None
 
     @property
     def sent_at(self) -> datetime:

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from .._api import Wire
 from .._validate import before_microseconds, before_seconds
-from ..errors import MongooseIMError
+from ..errors import UnsupportedOperationError
 from ..models import MessageList
 from .history import ArchiveKey, Fetch, History, Opener, Pager
 from .microseconds import GraphQLPager
@@ -34,17 +34,20 @@ def archive_opener(
     page_size: int | None,
     cursor: object | None,
     cap_floor: int = 0,
+    rest_refusal: str = "this archive can only be read over GraphQL (api='graphql')",
 ) -> Opener:
     """What :class:`History` calls once the wire format is known: the pager for it (from
     ``cursor`` when given) and the fetch it pages with. ``before`` was validated already;
     REST floors it to the second, GraphQL keeps its microseconds. ``rest_read=None``: the
-    archive is not readable over REST. ``cap_floor``: see :class:`.seconds.CapFloor`."""
+    archive is not readable over REST, and opening it there raises
+    :class:`~aiomongoose.errors.UnsupportedOperationError` saying ``rest_refusal``.
+    ``cap_floor``: see :class:`.seconds.CapFloor`."""
 
     def open_(wire: Wire) -> tuple[Fetch, Pager]:
         if wire == "graphql":
             return graphql_read, GraphQLPager.start(before_microseconds(before), page_size, cursor)
         if rest_read is None:
-            raise MongooseIMError("this archive can only be read over GraphQL (api='graphql')")
+            raise UnsupportedOperationError(rest_refusal)
         read = rest_read
 
         async def fetch(before_s: int | None, limit: int | None) -> tuple[MessageList, None]:

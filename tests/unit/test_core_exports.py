@@ -27,6 +27,7 @@ ERROR_CLASSES = {
     "ServerError",
     "TransportError",
     "UnauthorizedError",
+    "UnsupportedOperationError",
 }
 EXPECTED = {
     "AdminClient",
