@@ -21,6 +21,7 @@ from ._validate import as_timeout
 from .errors import ClientClosedError, InvalidArgumentError
 from .messages import Messages
 from .retry import RetryPolicy
+from .rooms import Rooms
 from .users import Users
 
 __all__ = ["AdminClient", "DEFAULT_MAX_ANSWER_BYTES", "DEFAULT_RETRY", "DEFAULT_TIMEOUT"]
@@ -254,6 +255,12 @@ class AdminClient:
     def messages(self) -> Messages:
         """One-to-one messages: send, read recent messages, page through the archive."""
         return Messages(self._transport, self._api)
+
+    @cached_property
+    def rooms(self) -> Rooms:
+        """Group chats (MUC Light and MUC): read and page room archives (GraphQL), send to
+        rooms (both APIs), list rooms (GraphQL)."""
+        return Rooms(self._transport, self._api)
 
     @cached_property
     def users(self) -> Users:
