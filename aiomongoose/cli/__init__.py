@@ -20,8 +20,9 @@ from typing import BinaryIO, NoReturn, TextIO
 from ..errors import InvalidArgumentError, InvalidJIDError
 from ..export import ExportOptions
 from ..jid import validate_domain, validate_jid
+from ._rooms_args import add_room_arguments, room_sources
 from .demo import run_demo
-from .export import EXIT_USAGE, ExportJob, run_export
+from .export import EXIT_USAGE, ExportJob, run_export, shard_output
 from .listen import run_listen
 
 __all__ = ["main"]
@@ -101,12 +102,14 @@ def _parser() -> _Parser:
         "export",
         allow_abbrev=False,
         help="export message archives (JSON Lines or CSV), resumable",
-        description="Export the message archives of OWNERs (or every user of --domain).",
+        description="Export the message archives of OWNERs (or every user of --domain) "
+        "and of rooms (--room, --rooms-of, --muc-domain); the sources combine.",
         epilog=f"example: {_EXAMPLE}",
     )
     ex.add_argument("owners", nargs="*", metavar="OWNER", help="JID whose archive to export")
     ex.add_argument("--domain", help="export every user of DOMAIN (GET /users/DOMAIN)")
-    _connection_arguments(ex, default_api="rest")
+    add_room_arguments(ex)
+    _connection_arguments(ex, default_api=None)
     ex.add_argument("--with", dest="with_", metavar="JID", help="only the conversation with JID")
     ex.add_argument("--before", type=_when, metavar="WHEN", help="Unix seconds or ISO 8601")
     ex.add_argument("--page-size", type=_count, metavar="N", help="messages per request")
@@ -143,14 +146,15 @@ def _parser() -> _Parser:
     return parser
 
 
-def _connection_arguments(sub: argparse.ArgumentParser, *, default_api: str) -> None:
+def _connection_arguments(sub: argparse.ArgumentParser, *, default_api: str | None) -> None:
     sub.add_argument("--url", default=os.environ.get("MONGOOSEIM_URL"), help="API root URL")
+    shown = default_api or "rest, or graphql when rooms are exported"
     sub.add_argument(
         "--api",
         choices=["rest", "graphql", "auto"],
         default=default_api,
-        help="REST (MongooseIM 3.x-6.5), GraphQL (6.0+, URL without /graphql) or auto "
-        f"(default {default_api})",
+        help=f"REST (MongooseIM 3.x-6.5), GraphQL (6.0+, URL without /graphql) or auto "
+        f"(default {shown})",
     )
     sub.add_argument("--user", help="HTTP Basic user (password from --password-env or a prompt)")
     sub.add_argument("--password-env", default="MONGOOSEIM_PASSWORD", metavar="VAR")
@@ -169,13 +173,26 @@ def _auth(args: argparse.Namespace, parser: _Parser) -> tuple[str, str] | None:
 
 
 def _export_job(args: argparse.Namespace, parser: _Parser) -> ExportJob:
-    if bool(args.owners) == bool(args.domain):
-        parser.error("give OWNER JIDs or --domain DOMAIN (one of them)")
+    has_rooms = bool(args.room or args.rooms_of or args.muc_domain)
+    if args.owners and args.domain:
+        parser.error("give OWNER JIDs or --domain DOMAIN, not both")
+    if not (args.owners or args.domain or has_rooms or args.visible_to):
+        parser.error(
+            "give OWNER JIDs or --domain DOMAIN, and/or rooms (--room, --rooms-of, --muc-domain)"
+        )
+    if has_rooms and args.with_ is not None:
+        parser.error("--with filters one-to-one archives: it does not go with rooms")
+    if has_rooms and args.api == "rest":
+        parser.error(
+            "MongooseIM's REST API cannot read room archives: use --api graphql (MongooseIM 6.0+)"
+        )
+    api = args.api or ("graphql" if has_rooms else "rest")
     try:
         for owner in args.owners:
             validate_jid(owner, "OWNER")
         if args.domain is not None:
             validate_domain(args.domain, "--domain")
+        rooms, muc_kind = room_sources(args, parser.error)
         options = ExportOptions(
             with_=args.with_,
             before=args.before,
@@ -185,6 +202,7 @@ def _export_job(args: argparse.Namespace, parser: _Parser) -> ExportJob:
             chronological=args.chronological,
             on_stall=args.on_stall,
             resume=args.resume,
+            shard=args.shard,
         )
     except InvalidArgumentError as exc:
         parser.error(str(exc))
@@ -194,16 +212,24 @@ def _export_job(args: argparse.Namespace, parser: _Parser) -> ExportJob:
         parser.error("--url is required (or set MONGOOSEIM_URL)")
     if args.resume and args.output == "-":
         parser.error("--resume needs -o PATH (a checkpoint cannot follow stdout)")
+    output = None if args.output == "-" else args.output
+    if output is not None and args.shard is not None:
+        output = shard_output(output, args.shard)
     return ExportJob(
         url=args.url,
         owners=tuple(args.owners),
         domain=args.domain,
-        output=None if args.output == "-" else args.output,
+        output=output,
         options=options,
         auth=_auth(args, parser),
         host_header=args.host_header,
         quiet=args.quiet,
-        api=args.api,
+        api="graphql" if api == "graphql" else "auto" if api == "auto" else "rest",
+        rooms=rooms,
+        rooms_of=tuple(args.rooms_of),
+        muc_domain=args.muc_domain,
+        muc_kind=muc_kind,
+        visible_to=args.visible_to,
     )
 
 

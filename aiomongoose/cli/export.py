@@ -1,28 +1,31 @@
-"""The ``export`` command once its arguments are parsed: owners, display, summary, exit code."""
+"""The ``export`` command once its arguments are parsed: sources, display, summary, exit code."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Awaitable
+from pathlib import Path
 from typing import BinaryIO, Literal, TextIO
 
 import attrs
 
 from .._secrets import redact_url
 from ..client import AdminClient, Auth
-from ..errors import MongooseIMError
+from ..errors import MongooseIMError, UnsupportedOperationError
 from ..export import (
     CheckpointError,
     ExportOptions,
     ExportProgress,
     ExportSummary,
     OutputLockedError,
+    Room,
     checkpoint_path,
-    checkpointed_owners,
+    checkpointed_sources,
     export_archives,
 )
 from .progress import Mode, ProgressDisplay, format_summary
 
-__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "ExportJob", "run_export"]
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "ExportJob", "run_export", "shard_output"]
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # some owners failed (or the owners could not be listed)
@@ -31,11 +34,21 @@ EXIT_USAGE = 2
 
 @attrs.frozen(kw_only=True)
 class ExportJob:
-    """Everything the command needs; ``output=None`` means stdout."""
+    """Everything the command needs; ``output=None`` means stdout.
+
+    Sources: ``owners`` or every user of ``domain``; ``rooms``; the MUC Light rooms of each
+    user of ``rooms_of``; the rooms of the service ``muc_domain`` (MUC, as ``visible_to``
+    sees them, or MUC Light when ``muc_kind="muc_light"``).
+    """
 
     url: str = attrs.field(repr=redact_url)  # never a password in a repr
     owners: tuple[str, ...] = ()
     domain: str | None = None
+    rooms: tuple[Room, ...] = ()
+    rooms_of: tuple[str, ...] = ()
+    muc_domain: str | None = None
+    muc_kind: Literal["muc", "muc_light"] = "muc"
+    visible_to: str | None = None
     output: str | None = None
     options: ExportOptions = attrs.Factory(ExportOptions)
     auth: Auth = attrs.field(default=None, repr=False)
@@ -55,20 +68,59 @@ def _mode(job: ExportJob, stderr: TextIO) -> Mode:
     return "bar" if stderr.isatty() else "log"
 
 
-async def _owners(job: ExportJob, client: AdminClient) -> list[str]:
-    if job.domain is None:
-        return list(job.owners)
-    if job.output is not None and job.options.resume:
-        owners = checkpointed_owners(job.output)
-        if owners is not None:
-            # Resume the same users, even if the domain gained or lost some meanwhile.
-            suffix = "@" + job.domain.lower()
-            if not all(owner.lower().endswith(suffix) for owner in owners):
-                raise CheckpointError(
-                    f"the checkpoint holds users of another domain than {job.domain}"
-                )
-            return owners
-    return await client.users.list(job.domain)
+class _ListingError(Exception):
+    """A source could not be listed: the text says which."""
+
+
+def shard_output(path: str, shard: tuple[int, int]) -> str:
+    """The output path of shard ``(i, n)``: ``.shard-i-of-n`` before the file's suffix
+    (``all.jsonl`` -> ``all.shard-2-of-4.jsonl``), so that shards never share a file."""
+    p = Path(path)
+    index, count = shard
+    return str(p.with_name(f"{p.stem}.shard-{index}-of-{count}{p.suffix}"))
+
+
+async def _listed(what: str, listing: Awaitable[list[str]]) -> list[str]:
+    try:
+        return await listing
+    except MongooseIMError as exc:
+        raise _ListingError(f"cannot list {what}: {type(exc).__name__}: {exc}") from exc
+
+
+async def _sources(job: ExportJob, client: AdminClient) -> tuple[list[str], list[Room]]:
+    """The owners and the rooms to export. A resumed export whose sources are listings
+    (``--domain``, ``--rooms-of``, ``--muc-domain``) takes the checkpoint's: the listings
+    may have changed since, and the checkpoint must describe the same archives."""
+    room_listing = bool(job.rooms_of) or job.muc_domain is not None
+    if (job.domain is not None or room_listing) and job.output is not None and job.options.resume:
+        saved = checkpointed_sources(job.output)
+        if saved is not None:
+            owners, rooms = saved
+            if job.domain is not None:
+                suffix = "@" + job.domain.lower()
+                if not all(owner.lower().endswith(suffix) for owner in owners):
+                    raise CheckpointError(
+                        f"the checkpoint holds users of another domain than {job.domain}"
+                    )
+            else:
+                owners = list(job.owners)
+            if room_listing:
+                rooms += [room for room in job.rooms if room not in rooms]
+            else:
+                rooms = list(job.rooms)
+            return owners, rooms
+    owners = list(job.owners)
+    if job.domain is not None:
+        owners = await _listed(f"the users of {job.domain}", client.users.list(job.domain))
+    rooms = list(job.rooms)
+    for user in job.rooms_of:
+        jids = await _listed(f"the rooms of {user}", client.rooms.of_user(user))
+        rooms += [Room(jid, "muc_light") for jid in jids]
+    if job.muc_domain is not None:
+        listing = client.rooms.list(job.muc_domain, visible_to=job.visible_to, kind=job.muc_kind)
+        jids = await _listed(f"the rooms of {job.muc_domain}", listing)
+        rooms += [Room(jid, job.muc_kind) for jid in jids]
+    return owners, rooms
 
 
 async def run_export(
@@ -79,8 +131,8 @@ async def run_export(
 ) -> tuple[int, ExportSummary | None]:
     """Run ``job``, showing progress and the summary on ``stderr``; return the exit status.
 
-    0: every owner exported; 1: some owners failed or the domain's users could not be
-    listed (each error is printed); 2: the checkpoint does not fit this export.
+    0: every archive exported; 1: some archives failed or a source could not be listed
+    (each error is printed); 2: the checkpoint does not fit this export.
     """
     out = stdout if stdout is not None else sys.stdout.buffer
     err = stderr if stderr is not None else sys.stderr
@@ -93,12 +145,12 @@ async def run_export(
         api=job.api,
     ) as client:
         try:
-            owners = await _owners(job, client)
+            owners, rooms = await _sources(job, client)
         except CheckpointError as exc:
             _error(err, str(exc))
             return EXIT_USAGE, None
-        except MongooseIMError as exc:
-            _error(err, f"cannot list the users of {job.domain}: {type(exc).__name__}: {exc}")
+        except _ListingError as exc:
+            _error(err, str(exc))
             return EXIT_FAILED, None
         progress = ExportProgress()
         target = job.output if job.output is not None else out
@@ -109,10 +161,14 @@ async def run_export(
                     owners,
                     target,
                     job.options,
+                    rooms=rooms,
                     progress=progress,
                     # a JID the server lists but the client refuses fails alone (exit 1)
                     invalid_owners="fail" if job.domain is not None else "raise",
                 )
+        except UnsupportedOperationError as exc:
+            _error(err, str(exc))
+            return EXIT_FAILED, None
         except CheckpointError as exc:
             _error(err, f"cannot resume: {exc}")
             return EXIT_USAGE, None
@@ -125,7 +181,8 @@ async def run_export(
     if not job.quiet:
         err.write(format_summary(summary, job.output))
     if not summary.ok:
-        _error(err, f"{len(summary.failures)} of {summary.owners} owners failed")
+        noun = "archives" if summary.rooms else "owners"
+        _error(err, f"{len(summary.failures)} of {summary.owners} {noun} failed")
         if job.output is not None and checkpoint_path(job.output).exists():
             err.write("rerun with --resume to retry them (the others are not exported again)\n")
     err.flush()

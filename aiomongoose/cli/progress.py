@@ -37,9 +37,16 @@ def _duration(seconds: float) -> str:
 def format_summary(summary: ExportSummary, output: str | None = None) -> str:
     """The final report, several lines ending with a newline."""
     s = summary
+    counts = (
+        f"{s.owners_done - s.owners_skipped} exported, {s.owners_skipped} already done, "
+        f"{len(s.failures)} failed"
+    )
+    if s.rooms:
+        head = f"archives: {s.owners} ({s.owners - s.rooms} owners, {s.rooms} rooms; {counts})"
+    else:
+        head = f"owners:   {s.owners} ({counts})"
     lines = [
-        f"owners:   {s.owners} ({s.owners_done - s.owners_skipped} exported, "
-        f"{s.owners_skipped} already done, {len(s.failures)} failed)",
+        head,
         f"messages: {s.messages:,}",
         f"pages:    {s.pages:,}",
         f"requests: {s.requests:,} ({s.retries} retries)",
@@ -91,16 +98,17 @@ class ProgressDisplay:
         p = self.progress
         rate = self.rate()
         failed = f", {p.owners_failed} failed" if p.failures else ""
+        noun = "archives" if p.rooms_total else "owners"
         if self.mode == "bar":
             total = p.owners_total or 1
             filled = round(_BAR_CELLS * (p.owners_done + p.owners_failed) / total)
             bar = "#" * filled + "-" * (_BAR_CELLS - filled)
             return (
-                f"[{bar}] owners {p.owners_done}/{p.owners_total}{failed} | "
+                f"[{bar}] {noun} {p.owners_done}/{p.owners_total}{failed} | "
                 f"{p.messages:,} messages | {rate:,.0f} msg/s | {_duration(p.elapsed())}"
             )
         return (
-            f"export: {p.messages:,} messages ({rate:,.0f}/s), owners {p.owners_done}/"
+            f"export: {p.messages:,} messages ({rate:,.0f}/s), {noun} {p.owners_done}/"
             f"{p.owners_total} done{failed}, {p.pages:,} pages, {p.requests:,} requests, "
             f"{p.stalls} stalls, {_duration(p.elapsed())}"
         )

@@ -1,4 +1,4 @@
-"""Bulk export of message archives: the API under the ``aiomongoose export`` command.
+"""Bulk export of message archives, one-to-one and rooms: the API under ``aiomongoose export``.
 
 ::
 
@@ -12,8 +12,9 @@
             print(failure.owner, failure.message)
 
 Each line is one message (JSON Lines, or CSV with a header): ``owner``, ``with`` (when
-filtered), ``sender``, ``timestamp``, ``message_id``, ``body``. See :func:`export_archives`
-for the order of the lines, the checkpoint and resuming.
+filtered) or ``room``, then ``sender``, ``timestamp``, ``message_id``, ``body``. Rooms are
+exported with ``rooms=[Room(jid, kind)]``. See :func:`export_archives` for the order of
+the lines, the checkpoint, resuming and shards (:func:`shard_of`).
 """
 
 import os
@@ -29,6 +30,7 @@ from ._options import (
     OutputLockedError,
     OwnerFailure,
 )
+from ._sources import Room, shard_of
 
 __all__ = [
     "CheckpointError",
@@ -38,9 +40,12 @@ __all__ = [
     "Format",
     "OutputLockedError",
     "OwnerFailure",
+    "Room",
     "checkpoint_path",
     "checkpointed_owners",
+    "checkpointed_sources",
     "export_archives",
+    "shard_of",
 ]
 
 
@@ -49,5 +54,19 @@ def checkpointed_owners(output: str | os.PathLike[str]) -> list[str] | None:
 
     Raises :class:`CheckpointError` when the checkpoint cannot be read.
     """
+    sources = checkpointed_sources(output)
+    return None if sources is None else sources[0]
+
+
+def checkpointed_sources(
+    output: str | os.PathLike[str],
+) -> tuple[list[str], list[Room]] | None:
+    """The owners and the rooms recorded in ``output``'s checkpoint, each in order;
+    ``None`` without a checkpoint. Raises :class:`CheckpointError` when the checkpoint
+    cannot be read."""
     checkpoint = load_checkpoint(checkpoint_path(output))
-    return None if checkpoint is None else list(checkpoint.owners)
+    if checkpoint is None:
+        return None
+    owners = [jid for kind, jid in checkpoint.owners if kind == "user"]
+    rooms = [Room(jid, kind) for kind, jid in checkpoint.owners if kind != "user"]
+    return owners, rooms

@@ -9,7 +9,12 @@
      "digest": "sha256:9f86d0...",
      "owners": [{"owner": "alice@wonderland.lit", "done": false, "messages": 250,
                  "cursor": {...history cursor after the owner's last written page...}},
-                {"owner": "bob@wonderland.lit", "done": true, "messages": 80, "cursor": null}]}
+                {"owner": "bob@wonderland.lit", "done": true, "messages": 80, "cursor": null},
+                {"room": "party@muclight.wonderland.lit", "kind": "muc_light", "done": false,
+                 "messages": 50, "cursor": {...}}]}
+
+Each entry of ``owners`` is one archive: an owner's (``owner``) or a room's (``room`` and
+its ``kind``). ``settings`` also holds ``"shard": [i, n]`` for a sharded export.
 
 ``length`` bytes of the output are durable and hold exactly the pages the cursors say were
 written; ``digest`` is the SHA-256 of those bytes, so that a resumed export refuses an
@@ -37,6 +42,7 @@ from ..errors import InvalidArgumentError
 from ..paging.microseconds import GraphQLCursor
 from ..paging.seconds import CursorState
 from ._options import CheckpointError
+from ._sources import Source
 
 __all__ = [
     "Checkpoint",
@@ -71,15 +77,20 @@ class Checkpoint:
     """The durable state of an export (see the module docstring for the file format)."""
 
     settings: dict[str, Any]
-    owners: dict[str, OwnerState]
+    owners: dict[Source, OwnerState]
     length: int = 0
     digest: str | None = None  # "sha256:<hex>" of the first `length` bytes of the output
 
     def to_bytes(self) -> bytes:
         """The file's content."""
         owners = [
-            {"owner": owner, "done": st.done, "messages": st.messages, "cursor": st.cursor}
-            for owner, st in self.owners.items()
+            {
+                **({"owner": jid} if kind == "user" else {"room": jid, "kind": kind}),
+                "done": st.done,
+                "messages": st.messages,
+                "cursor": st.cursor,
+            }
+            for (kind, jid), st in self.owners.items()
         ]
         data: dict[str, Any] = {
             "version": _VERSION,
@@ -105,14 +116,15 @@ class Checkpoint:
             content = structure_strict(data, _File)
         except STRUCTURE_ERRORS as exc:
             raise _damaged(f"{type(exc).__name__}: {exc}") from None
-        owners: dict[str, OwnerState] = {}
+        owners: dict[Source, OwnerState] = {}
         api = content.settings.get("api", "rest")
         for entry in content.owners:
-            if entry.owner in owners:
-                raise _damaged(f"it lists {entry.owner!r} twice")
+            source = entry.source()
+            if source in owners:
+                raise _damaged(f"it lists {source[1]!r} twice")
             if entry.cursor is not None:
-                _check_cursor(entry.owner, entry.cursor, api)
-            owners[entry.owner] = OwnerState(entry.cursor, entry.done, entry.messages)
+                _check_cursor(source[1], entry.cursor, api)
+            owners[source] = OwnerState(entry.cursor, entry.done, entry.messages)
         return cls(
             settings=content.settings,
             owners=owners,
@@ -141,12 +153,22 @@ _count = attrs.validators.ge(0)
 
 @attrs.frozen
 class _OwnerEntry:
-    """One entry of the file's ``owners`` list, as written by :meth:`Checkpoint.to_bytes`."""
+    """One entry of the file's ``owners`` list, as written by :meth:`Checkpoint.to_bytes`:
+    an owner's archive, or a room's (``room`` and ``kind``)."""
 
-    owner: str
     done: bool
     messages: int = attrs.field(validator=_count)
     cursor: dict[str, Any] | None  # checked by the history when it resumes
+    owner: str | None = None
+    room: str | None = None
+    kind: str | None = None
+
+    def source(self) -> Source:
+        if self.owner is not None and self.room is None and self.kind is None:
+            return ("user", self.owner)
+        if self.owner is None and self.room is not None and self.kind in ("muc_light", "muc"):
+            return ("muc_light" if self.kind == "muc_light" else "muc", self.room)
+        raise CheckpointError("an entry must name an owner, or a room and its kind")
 
 
 @attrs.frozen

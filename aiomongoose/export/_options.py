@@ -43,6 +43,10 @@ def _before(value: int | datetime | None) -> int | None:
     return before_seconds(value)
 
 
+def _shard(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value  # checked in _check
+
+
 def _check(options: ExportOptions) -> None:
     if options.with_ is not None:
         validate_jid(options.with_, "with_")
@@ -56,6 +60,14 @@ def _check(options: ExportOptions) -> None:
     if not isinstance(options.chronological, bool) or not isinstance(options.resume, bool):
         raise InvalidArgumentError("chronological and resume must be bool")
     as_timeout(options.timeout)
+    shard = options.shard
+    if shard is not None and not (
+        isinstance(shard, tuple)
+        and len(shard) == 2
+        and all(type(part) is int for part in shard)
+        and 1 <= shard[0] <= shard[1]
+    ):
+        raise InvalidArgumentError("shard must be (i, n) with 1 <= i <= n")
     interval = options.checkpoint_interval
     if isinstance(interval, bool) or not isinstance(interval, (int, float)) or interval < 0:
         raise InvalidArgumentError("checkpoint_interval must be a number of seconds >= 0")
@@ -80,6 +92,9 @@ class ExportOptions:
     * ``timeout``: seconds (or a ClientTimeout) for each request; ``None``: the client's.
     * ``checkpoint_interval``: at most this many seconds between two checkpoints (each one
       costs two fsyncs; 0: after every batch of pages).
+    * ``shard``: ``(i, n)`` exports only the archives in shard ``i`` of ``n`` (1-based; see
+      :func:`~aiomongoose.export.shard_of`), so that ``n`` processes split the work
+      without talking to each other. Give each its own output.
 
     Invalid values raise :class:`~aiomongoose.errors.InvalidArgumentError` (or
     :class:`~aiomongoose.errors.InvalidJIDError` for ``with_``).
@@ -96,26 +111,35 @@ class ExportOptions:
     timeout: float | aiohttp.ClientTimeout | None = None
     spool_dir: str | None = None
     checkpoint_interval: float = 0.2
+    shard: tuple[int, int] | None = attrs.field(default=None, converter=_shard)
 
     def __attrs_post_init__(self) -> None:
         _check(self)
 
     def settings(self) -> dict[str, Any]:
         """The settings that shape the output; a resumed export must use the same ones."""
-        return {
+        settings: dict[str, Any] = {
             "format": self.format,
             "with": self.with_,
             "before": self.before,
             "chronological": self.chronological,
         }
+        if self.shard is not None:  # absent otherwise: older checkpoints still fit
+            settings["shard"] = list(self.shard)
+        return settings
 
 
 @attrs.frozen
 class OwnerFailure:
-    """An owner whose export stopped with ``error``; its lines so far stay in the output."""
+    """An archive whose export stopped with ``error``; its lines so far stay in the output.
+
+    ``owner`` is the JID of the archive: a user's, or a room's when ``kind`` is
+    ``"muc_light"`` or ``"muc"``.
+    """
 
     owner: str
     error: Exception
+    kind: str = "user"
 
     @property
     def message(self) -> str:
@@ -130,10 +154,13 @@ class ExportProgress:
     Read them from the event loop (a progress display polls them). ``messages`` counts the
     messages fetched and encoded, ``written`` the lines written to the output (in
     chronological mode an owner's lines are written at once when its history is complete).
-    ``owners_done`` includes the owners a resumed export found already finished.
+    ``owners_done`` includes the owners a resumed export found already finished. The
+    ``owners_*`` counters count every archive, rooms included; ``rooms_total`` says how
+    many of ``owners_total`` are rooms.
     """
 
     owners_total: int = 0
+    rooms_total: int = 0
     owners_done: int = 0
     owners_skipped: int = 0
     messages: int = 0
@@ -163,7 +190,8 @@ class ExportSummary:
     export does not count what the interrupted one wrote); ``owners_skipped`` are the owners
     a resumed export found finished; ``retries`` is how many requests the client retried
     during the export (:attr:`AdminClient.retries <aiomongoose.AdminClient.retries>`);
-    ``length`` is the output's size in bytes (``None`` for a stream).
+    ``length`` is the output's size in bytes (``None`` for a stream). ``owners`` counts
+    every archive, ``rooms`` how many of them are rooms.
     """
 
     owners: int
@@ -177,6 +205,7 @@ class ExportSummary:
     stalls: int
     elapsed: float
     length: int | None
+    rooms: int = 0
 
     @property
     def ok(self) -> bool:
@@ -203,4 +232,5 @@ class ExportSummary:
             stalls=progress.stalls,
             elapsed=progress.elapsed(),
             length=length,
+            rooms=progress.rooms_total,
         )

@@ -37,6 +37,7 @@ from ._checkpoint import (
     save_checkpoint,
 )
 from ._options import CheckpointError, ExportOptions, OutputLockedError
+from ._sources import Source
 from ._spool import Spool
 
 __all__ = ["FileSink", "Sink", "open_sink"]
@@ -45,7 +46,7 @@ __all__ = ["FileSink", "Sink", "open_sink"]
 class Sink:
     """A stream output: lines are written and flushed; nothing is checkpointed."""
 
-    def __init__(self, stream: BinaryIO, owners: Sequence[str], header: bytes) -> None:
+    def __init__(self, stream: BinaryIO, owners: Sequence[Source], header: bytes) -> None:
         self._stream = stream
         self.owners = {owner: OwnerState() for owner in owners}
         self.length: int | None = None
@@ -58,10 +59,10 @@ class Sink:
     def copy(self, spool: Spool) -> None:
         spool.copy_reversed(self._stream)
 
-    def record_page(self, owner: str, size: int, messages: int, cursor: dict[str, Any]) -> None:
+    def record_page(self, owner: Source, size: int, messages: int, cursor: dict[str, Any]) -> None:
         pass
 
-    def record_done(self, owner: str, size: int, messages: int) -> None:
+    def record_done(self, owner: Source, size: int, messages: int) -> None:
         pass
 
     def snapshot(self) -> bytes:
@@ -102,13 +103,13 @@ class FileSink(Sink):
         self.owners = checkpoint.owners
         self.length = checkpoint.length
 
-    def record_page(self, owner: str, size: int, messages: int, cursor: dict[str, Any]) -> None:
+    def record_page(self, owner: Source, size: int, messages: int, cursor: dict[str, Any]) -> None:
         state = self.owners[owner]
         state.cursor = cursor
         state.messages += messages
         self._grow(size)
 
-    def record_done(self, owner: str, size: int, messages: int) -> None:
+    def record_done(self, owner: Source, size: int, messages: int) -> None:
         state = self.owners[owner]
         state.done, state.cursor = True, None
         state.messages += messages
@@ -142,7 +143,7 @@ class FileSink(Sink):
 def open_sink(
     output: str | os.PathLike[str] | BinaryIO,
     options: ExportOptions,
-    owners: Sequence[str],
+    owners: Sequence[Source],
     header: bytes,
     api: str = "rest",
 ) -> Sink:
@@ -256,16 +257,16 @@ def _resume_at(path: Path, file: BinaryIO, checkpoint: Checkpoint, digest: Any) 
     _truncate(file, length)
 
 
-def _check_fits(checkpoint: Checkpoint, settings: dict[str, Any], owners: Sequence[str]) -> None:
+def _check_fits(checkpoint: Checkpoint, settings: dict[str, Any], owners: Sequence[Source]) -> None:
     if checkpoint.settings != settings:
         raise CheckpointError(
             f"the checkpoint was written with other settings ({checkpoint.settings}); resume "
-            f"with the same format, --with, --before, order and --api, or start afresh"
+            f"with the same format, --with, --before, order, --api and --shard, or start afresh"
         )
     missing = [o for o in owners if o not in checkpoint.owners]
     extra = [o for o in checkpoint.owners if o not in set(owners)]
     if missing or extra:
-        what = f"{missing[0]} is new" if missing else f"{extra[0]} is not requested any more"
+        what = f"{missing[0][1]} is new" if missing else f"{extra[0][1]} is not requested any more"
         raise CheckpointError(
             f"the checkpoint was written for other owners ({what}); resume with the same "
             f"owners, or start afresh"

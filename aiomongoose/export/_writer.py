@@ -19,6 +19,7 @@ import attrs
 
 from ._options import ExportProgress, OwnerFailure
 from ._sink import Sink
+from ._sources import Source
 from ._spool import Spool
 
 __all__ = ["Item", "Writer", "in_thread"]
@@ -28,9 +29,9 @@ T = TypeVar("T")
 
 @attrs.frozen
 class Item:
-    """What a worker hands to the writer about one owner."""
+    """What a worker hands to the writer about one archive."""
 
-    owner: str
+    owner: Source
     data: bytes = b""
     messages: int = 0
     cursor: dict[str, Any] | None = None
@@ -58,7 +59,7 @@ class Writer:
         sink: Sink,
         queue: asyncio.Queue[Item],
         progress: ExportProgress,
-        pending: set[str],
+        pending: set[Source],
         interval: float,
     ) -> None:
         self._sink = sink
@@ -112,7 +113,8 @@ class Writer:
         progress = self._progress
         for item in batch:
             if item.error is not None:
-                progress.failures.append(OwnerFailure(item.owner, item.error))
+                kind, jid = item.owner
+                progress.failures.append(OwnerFailure(jid, item.error, kind))
                 self._pending.discard(item.owner)
             elif item.finished:
                 size = item.spool.size if item.spool is not None else 0

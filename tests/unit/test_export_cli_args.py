@@ -26,11 +26,40 @@ def run(monkeypatch, *argv: str) -> tuple[int, str]:
     [
         ([], "the following arguments are required: COMMAND"),
         (["import"], "invalid choice: 'import'"),
-        (["export", "--url", URL], "give OWNER JIDs or --domain DOMAIN (one of them)"),
+        (["export", "--url", URL], "give OWNER JIDs or --domain DOMAIN, and/or rooms"),
         (
             ["export", "a@x.lit", "--domain", "x.lit", "--url", URL],
-            "give OWNER JIDs or --domain DOMAIN (one of them)",
+            "give OWNER JIDs or --domain DOMAIN, not both",
         ),
+        (["export", "--room", "r@m.x.lit/res", "--url", URL], "must be a bare room JID"),
+        (["export", "--room", "m.x.lit", "--url", URL], "must be a bare room JID"),
+        (["export", "--room", "r@m.x.lit", "--kind", "irc", "--url", URL], "invalid choice"),
+        (["export", "--room", "r@m.x.lit", "--with", "b@x.lit", "--url", URL], "--with filters"),
+        (["export", "--room", "r@m.x.lit", "--api", "rest", "--url", URL], "--api graphql"),
+        (["export", "--rooms-of", "a b@x.lit", "--url", URL], "invalid JID"),
+        (["export", "--muc-domain", "c.x.lit", "--url", URL], "needs --visible-to JID"),
+        (
+            ["export", "--muc-domain", "a@x.lit", "--visible-to", "a@x.lit", "--url", URL],
+            "takes a domain",
+        ),
+        (["export", "a@x.lit", "--visible-to", "a@x.lit", "--url", URL], "goes with --muc-domain"),
+        (
+            [
+                "export",
+                "--muc-domain",
+                "c.x.lit",
+                "--visible-to",
+                "a@x.lit",
+                "--kind",
+                "muc_light",
+                "--url",
+                URL,
+            ],
+            "does not go with --kind muc_light",
+        ),
+        (["export", "a@x.lit", "--shard", "0/4", "--url", URL], "expected I/N with 1 <= I <= N"),
+        (["export", "a@x.lit", "--shard", "5/4", "--url", URL], "expected I/N"),
+        (["export", "a@x.lit", "--shard", "2", "--url", URL], "expected I/N"),
         (["export", "a b@x.lit", "--url", URL], "invalid JID 'a b@x.lit'"),
         (["export", "a@x.lit", "b@", "--url", URL], "invalid JID 'b@'"),
         (["export", "--domain", "a@x.lit", "--url", URL], "--domain takes a domain"),
@@ -63,7 +92,19 @@ def test_help_exits_0(monkeypatch, capsys) -> None:
     status, _ = run(monkeypatch, "export", "--help")
     assert status == 0
     text = capsys.readouterr().out
-    for option in ("--domain", "--password-env", "--chronological", "--on-stall", "--resume"):
+    for option in (
+        "--domain",
+        "--password-env",
+        "--chronological",
+        "--on-stall",
+        "--resume",
+        "--room",
+        "--kind",
+        "--rooms-of",
+        "--muc-domain",
+        "--visible-to",
+        "--shard",
+    ):
         assert option in text
 
 

@@ -93,7 +93,10 @@ def test_checkpoint_round_trip(tmp_path: Path) -> None:
     cursor = {"v": 1, "upper": None, "oldest": 17, "at_oldest": 2, "max_page": 50}
     checkpoint = Checkpoint(
         settings={"format": "jsonl", "with": None, "before": None, "chronological": False},
-        owners={"b@x.lit": OwnerState(cursor, False, 150), "a@x.lit": OwnerState(None, True, 3)},
+        owners={
+            ("user", "b@x.lit"): OwnerState(cursor, False, 150),
+            ("user", "a@x.lit"): OwnerState(None, True, 3),
+        },
         length=12345,
     )
     save_checkpoint(path, checkpoint)
