@@ -34,6 +34,8 @@ import attrs
 
 from ._jid import ParsedJID, parse_jid
 from ._json import loads, parse_integer
+from ._rest_rooms import ROOM_ROUTES, accepts_html, send_to_room
+from ._room_ops import RoomError
 from ._routing import route_message
 from ._state import AppState
 
@@ -179,23 +181,29 @@ class RestApi:
         segments = split_path(raw_path)
         if segments is None:
             return Reply(400)
-        if len(segments) < 2 or segments[0] != "api" or segments[1] not in _ALLOWED:
+        routes = {**_ALLOWED, **(ROOM_ROUTES if state.profile.rest_rooms else {})}
+        if len(segments) < 2 or segments[0] != "api" or segments[1] not in routes:
             return Reply(404)
         group, bindings = segments[1], segments[2:]
         if (group == "messages" and len(bindings) > 2) or (group == "users" and len(bindings) != 1):
             return Reply(404)
-        allowed = _ALLOWED[group]
+        rooms = group in ROOM_ROUTES
+        if rooms and (len(bindings) != 3 or bindings[2] != "messages"):
+            return Reply(404)  # the other room routes are not served
+        allowed = routes[group]
         if method not in allowed:
             return Reply(405, headers=(("Allow", ", ".join(allowed)),))
         refused = self._refused_credentials(headers.get("authorization"))
         if refused is not None:
             return refused
-        if not _accepts_json(headers.get("accept")):
+        if not (accepts_html if rooms else _accepts_json)(headers.get("accept")):
             return Reply(406)
         if method == "OPTIONS":
             return Reply(200, headers=(("Allow", ", ".join(allowed)),))
         if method == "POST" and not _is_json_type(headers.get("content-type")):
             return Reply(415)
+        if rooms:
+            return self._room_send(group, bindings, method, body)
         try:
             if group == "users":
                 return self._users(bindings[0])
@@ -207,6 +215,15 @@ class RestApi:
             if status == 400 and exc.text in self.state.profile.status_500:
                 status = 500  # "Errors": 3.x answers an invalid owner with 500
             return self.error_reply(status, exc.text)
+
+    def _room_send(self, group: str, bindings: list[str], method: str, body: bytes) -> Reply:
+        if method != "POST":
+            return Reply(404)  # PUT and DELETE act on other room routes: not served
+        try:
+            send_to_room(self.state, group, bindings, body, KNOWN_ATOMS)
+        except RoomError as exc:
+            return self.error_reply(exc.status, exc.message)
+        return Reply(204)
 
     def error_reply(self, status: int, text: str) -> Reply:
         """An error answer in this version's format (JSON string or plain text)."""

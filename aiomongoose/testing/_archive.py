@@ -20,7 +20,7 @@ import attrs
 from ._jid import ParsedJID, parse_jid
 from ._xmpp import render_stanza, stanza_id_text
 
-__all__ = ["Archive", "StoredMessage", "round_half_up"]
+__all__ = ["Archive", "StoredMessage", "Timeline", "round_half_up"]
 
 _US = 1_000_000
 
@@ -83,7 +83,9 @@ def _peer_resource(message: StoredMessage, owner_key: str) -> str:
     return "" if peer is None else peer.resource
 
 
-class _Timeline:
+class Timeline:
+    """Messages in archive order (time, then insertion), with their times beside them."""
+
     __slots__ = ("times", "items")
 
     def __init__(self) -> None:
@@ -123,14 +125,14 @@ class _OwnerArchive:
     __slots__ = ("all", "by_peer")
 
     def __init__(self) -> None:
-        self.all = _Timeline()
-        self.by_peer: dict[str, _Timeline] = {}
+        self.all = Timeline()
+        self.by_peer: dict[str, Timeline] = {}
 
     def add(self, message: StoredMessage, peer_key: str) -> None:
         self.all.add(message)
         peer = self.by_peer.get(peer_key)
         if peer is None:
-            peer = self.by_peer[peer_key] = _Timeline()
+            peer = self.by_peer[peer_key] = Timeline()
         peer.add(message)
 
 
@@ -143,7 +145,12 @@ class Archive:
         self._seq = 0
         self._mam_ids: set[int] = set()
 
-    def _new_mam_id(self, time_us: int) -> int:
+    def next_seq(self) -> int:
+        """The next insertion sequence number (ties between equal times)."""
+        self._seq += 1
+        return self._seq
+
+    def new_mam_id(self, time_us: int) -> int:
         # `time_us << 8 | node` (mod_mam_utils:encode_compact_uuid). The real server never
         # archives two messages in one microsecond of one node (mongoose_mam_id bumps the
         # time); seeded messages may share a time, so each takes the lowest free id from
@@ -189,15 +196,14 @@ class Archive:
         type_: str | None = "chat",
     ) -> StoredMessage:
         """Archive a message for each party that is a registered user (once for a self-message)."""
-        self._seq += 1
         message = StoredMessage(
             time_us,
-            self._seq,
+            self.next_seq(),
             sender_text,
             recipient_text,
             message_id,
             body,
-            self._new_mam_id(time_us),
+            self.new_mam_id(time_us),
             type_,
         )
         sender_key, recipient_key = sender.key, recipient.key

@@ -274,10 +274,12 @@ _schema = cache(build_schema)
 
 
 @lru_cache(maxsize=512)
-def _checked(text: str, paged_list_users: bool) -> tuple[gql.GraphQLSchema, gql.DocumentNode]:
+def _checked(
+    text: str, paged_list_users: bool, muc_light_list_rooms: bool
+) -> tuple[gql.GraphQLSchema, gql.DocumentNode]:
     """The schema and the parsed, validated document (errors are not cached)."""
     _check_lexical_nesting(text)
-    schema = _schema(paged_list_users)
+    schema = _schema(paged_list_users, muc_light_list_rooms)
     try:
         document = _parse(text)
         _check_fragment_nesting(document)
@@ -367,7 +369,8 @@ def prepare(
     """
     head = operation_name if isinstance(operation_name, str) else ".."
     try:
-        schema, document = _checked(text, state.profile.paged_list_users)
+        profile = state.profile
+        schema, document = _checked(text, profile.paged_list_users, profile.muc_light_list_rooms)
         operations = _operations(document, operation_name)
         one = len(operations) == 1
         values = _variables(schema, operations[0], head, variables) if one else {}

@@ -1,11 +1,12 @@
 """The part of MongooseIM's admin GraphQL schema that the fake serves, and its resolvers.
 
-Written from the server's schema files: ``stanza`` on the three roots and
-``account.listUsers``; ``muc``, ``muc_light`` and the other operations are not served
-(``unknown_field``). ``subscribeForMessages`` runs on the SSE endpoint (:mod:`._sse`), once
-to open the session, then once per message routed to it. ``@include``/``@skip`` take
-graphql-erlang's ``if: Boolean = false``. The scalars coerce input as
-``mongoose_graphql_scalar:input/2`` does; a failure carries the Erlang reason.
+Written from the server's schema files: ``stanza`` on the three roots,
+``account.listUsers``, and the room operations of ``muc_light`` and ``muc`` (reading a room
+archive, sending to a room, listing rooms; resolvers in :mod:`._gql_rooms`); the other
+operations are not served (``unknown_field``). ``subscribeForMessages`` runs on the SSE
+endpoint (:mod:`._sse`), once to open the session, then once per message routed to it.
+``@include``/``@skip`` take graphql-erlang's ``if: Boolean = false``. The scalars coerce
+input as ``mongoose_graphql_scalar:input/2`` does; a failure carries the Erlang reason.
 
 Resolver failures (:class:`ResolverError`) answer 200 with ``null`` for the field:
 ``category_disabled`` (a category left out of ``allowed_categories``), ``deps_not_loaded``
@@ -46,8 +47,13 @@ directive @skip(if: Boolean = false) on FIELD | FRAGMENT_SPREAD | INLINE_FRAGMEN
 scalar JID scalar BareJID scalar FullJID scalar DomainName scalar PosInt scalar NonNegInt
 scalar Stanza scalar XmlElement
 
-type AdminQuery { account: AccountAdminQuery, stanza: StanzaAdminQuery }
-type AdminMutation { stanza: StanzaAdminMutation }
+type AdminQuery {
+  account: AccountAdminQuery, stanza: StanzaAdminQuery
+  muc_light: MUCLightAdminQuery, muc: MUCAdminQuery
+}
+type AdminMutation {
+  stanza: StanzaAdminMutation, muc_light: MUCLightAdminMutation, muc: MUCAdminMutation
+}
 type AdminSubscription { stanza: StanzaAdminSubscription }
 type AccountAdminQuery { listUsers(domain: DomainName!%s): [String!] }
 type StanzaAdminQuery {
@@ -58,8 +64,29 @@ type StanzaAdminSubscription { subscribeForMessages(caller: JID!): StanzaMap }
 type StanzasPayload { stanzas: [StanzaMap], limit: Int }
 type StanzaMap { sender: JID, timestamp: DateTime, stanza_id: String, stanza: Stanza }
 type SendStanzaPayload { id: ID }
+
+type MUCLightAdminQuery {
+  getRoomMessages(room: BareJID!, pageSize: PosInt, before: DateTime): StanzasPayload
+  listUserRooms(user: JID!): [JID!]%s
+}
+type MUCLightAdminMutation { sendMessageToRoom(room: BareJID!, from: JID!, body: String!): String }
+type MUCAdminQuery {
+  listRooms(mucDomain: DomainName!, from: JID!, limit: PosInt, index: NonNegInt): MUCRoomsPayload!
+  getRoomMessages(room: BareJID!, pageSize: PosInt, before: DateTime): StanzasPayload
+}
+type MUCAdminMutation { sendMessageToRoom(room: BareJID!, from: FullJID!, body: String!): String }
+type MUCRoomsPayload {
+  rooms: [MUCRoomDesc!]!, count: Int, index: Int, first: String, last: String
+}
+type MUCRoomDesc { jid: JID!, title: String!, private: Boolean, usersNumber: Int }
+type MUCLightRoomsPayload { rooms: [MUCLightRoomDesc!], count: NonNegInt, nextPage: Boolean }
+type MUCLightRoomDesc { jid: BareJID!, name: String, subject: String, usersNumber: NonNegInt }
 """
 _PAGED_LIST_USERS = ", limit: PosInt, index: NonNegInt = 0"  # 6.6 and later
+_MUC_LIGHT_LIST_ROOMS = (  # 6.8 and later
+    "\n  listRooms(mucDomain: DomainName!, filter: String, after: BareJID, limit: PosInt = 50): "
+    "MUCLightRoomsPayload"
+)
 
 
 class CoercionFailed(Exception):
@@ -240,8 +267,13 @@ def _timestamp(message: StoredMessage | LiveMessage, _info: object) -> str:
 
 
 _RESOLVERS: dict[str, dict[str, Any]] = {
-    "AdminQuery": {"account": _category, "stanza": _category},
-    "AdminMutation": {"stanza": _category},
+    "AdminQuery": {
+        "account": _category,
+        "stanza": _category,
+        "muc_light": _category,
+        "muc": _category,
+    },
+    "AdminMutation": {"stanza": _category, "muc_light": _category, "muc": _category},
     "AdminSubscription": {"stanza": _subscription_root},
     "AccountAdminQuery": {"listUsers": _list_users},
     "StanzaAdminQuery": {"getLastMessages": _last_messages},
@@ -251,15 +283,27 @@ _RESOLVERS: dict[str, dict[str, Any]] = {
 }
 
 
-def build_schema(paged_list_users: bool) -> GraphQLSchema:
-    """The fake's schema (``listUsers`` with ``limit`` and ``index`` or not), ready to run."""
-    schema = build_sdl(_SDL % (_PAGED_LIST_USERS if paged_list_users else ""))
+def build_schema(paged_list_users: bool, muc_light_list_rooms: bool = False) -> GraphQLSchema:
+    """The fake's schema, ready to run: ``listUsers`` with ``limit`` and ``index`` or not
+    (6.6+), MUC Light ``listRooms`` or not (6.8+)."""
+    from ._gql_rooms import ROOM_RESOLVERS  # it builds on this module's errors
+
+    schema = build_sdl(
+        _SDL
+        % (
+            _PAGED_LIST_USERS if paged_list_users else "",
+            _MUC_LIGHT_LIST_ROOMS if muc_light_list_rooms else "",
+        )
+    )
+    resolvers = {**_RESOLVERS, **ROOM_RESOLVERS}
     for gtype in schema.type_map.values():
         if isinstance(gtype, GraphQLScalarType) and gtype.ast_node is not None:
             coerce = partial(_coerce, gtype.name)
             gtype.parse_value = gtype.coerce_input_value = coerce  # type: ignore[method-assign]
             gtype.parse_literal = partial(_parse_literal, gtype.name)  # type: ignore[method-assign]
-        for name, resolve in _RESOLVERS.get(gtype.name, {}).items():
+        for name, resolve in resolvers.get(gtype.name, {}).items():
+            if name not in getattr(gtype, "fields", {}):
+                continue  # an operation this version does not have
             assert isinstance(gtype, GraphQLObjectType)
             gtype.fields[name].resolve = resolve
     return schema

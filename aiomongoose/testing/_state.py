@@ -11,6 +11,7 @@ import attrs
 from ._archive import Archive
 from ._faults import FaultPlan
 from ._records import RecordedRequest
+from ._rooms import Rooms
 from ._routing import Router
 from ._versions import Profile
 
@@ -57,6 +58,7 @@ class AppState:
     auth: tuple[str, str] | None
     host: str | None
     archive: Archive = attrs.Factory(Archive)
+    rooms: Rooms = attrs.Factory(lambda self: Rooms(self.archive), takes_self=True)
     faults: FaultPlan = attrs.Factory(FaultPlan)
     requests: list[RecordedRequest] = attrs.Factory(list)
     clock: FakeClock = attrs.Factory(FakeClock)

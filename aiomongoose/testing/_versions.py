@@ -33,6 +33,9 @@ class Profile:
     - ``rest`` / ``graphql``: which API the version serves (REST under ``/api``, GraphQL at
       ``/api/graphql``); a version without REST answers its routes with an empty 404.
     - ``paged_list_users``: GraphQL ``listUsers`` also takes ``limit`` and ``index`` (6.6).
+    - ``rest_rooms``: REST serves the room send routes (``/muc-lights``, ``/mucs``) as 6.x
+      does; the 3.7 profile leaves them out (3.x's room commands differ).
+    - ``muc_light_list_rooms``: GraphQL ``muc_light.listRooms`` (MongooseIM 6.8 and later).
     - ``deps_not_loaded_before_6_3``: GraphQL ``deps_not_loaded`` in the 6.0-6.2 form ("Some
       of required modules or services are not loaded", both lists); 6.3 and later say "Some
       of the required modules are not loaded" and carry only the non-empty list. The
@@ -50,10 +53,26 @@ class Profile:
     rest: bool = True
     graphql: bool = False
     paged_list_users: bool = False
+    rest_rooms: bool = False
+    muc_light_list_rooms: bool = False
     deps_not_loaded_before_6_3: bool = False
 
 
 _PROFILES = {
+    "6.8": Profile(
+        version="6.8",
+        json_errors=True,
+        capped=True,
+        hard_limit=None,
+        strict_unconfigured_auth=True,
+        zero_before_is_now=False,
+        status_500=frozenset(),
+        domain_error_as_codes=True,
+        rest=False,
+        graphql=True,
+        paged_list_users=True,
+        muc_light_list_rooms=True,
+    ),
     "6.6": Profile(
         version="6.6",
         json_errors=True,
@@ -77,6 +96,7 @@ _PROFILES = {
         status_500=frozenset(),
         domain_error_as_codes=True,
         graphql=True,
+        rest_rooms=True,
     ),
     "3.7": Profile(
         version="3.7",
@@ -94,7 +114,8 @@ SUPPORTED_VERSIONS = tuple(_PROFILES)
 
 
 def profile_for(version: str) -> Profile:
-    """The :class:`Profile` of ``version`` ("6.6", "6.5" or "3.7"); ``ValueError`` otherwise."""
+    """The :class:`Profile` of ``version`` ("6.8", "6.6", "6.5" or "3.7"); ``ValueError``
+    otherwise."""
     profile = _PROFILES.get(version)
     if profile is None:
         raise ValueError(

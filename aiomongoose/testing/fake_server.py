@@ -27,6 +27,8 @@ from ._fault_api import FaultInjection
 from ._graphql import load_engine
 from ._jid import parse_or_raise
 from ._records import RecordedRequest
+from ._room_seeding import RoomSeeding
+from ._rooms import RoomKind
 from ._session_api import LiveMessaging
 from ._sse import WatchedServer
 from ._state import AppState
@@ -37,12 +39,12 @@ __all__ = ["FakeMongooseIM"]
 _DEFAULT_BODY = "Hello!"
 
 
-class FakeMongooseIM(FaultInjection, LiveMessaging):
+class FakeMongooseIM(FaultInjection, LiveMessaging, RoomSeeding):
     """A fake MongooseIM admin API, served on ``listen_host`` (127.0.0.1) at ``url``.
 
     ``version`` chooses the APIs: "6.5" serves REST under ``url`` and GraphQL at
-    :attr:`graphql_url`; "6.6" serves GraphQL only (REST paths answer an empty 404); "3.7"
-    serves REST only (``/api/graphql`` answers 404). The real server runs the two APIs on
+    :attr:`graphql_url`; "6.6" and "6.8" serve GraphQL only (REST paths answer an empty 404);
+    "3.7" serves REST only (``/api/graphql`` answers 404). The real server runs the two APIs on
     separate listeners (ports 8088 and 5551 by default); the fake serves both on one port.
 
     ``max_result_limit`` is the MAM cap of 6.x, for REST and GraphQL (ignored by 3.7, whose
@@ -57,7 +59,11 @@ class FakeMongooseIM(FaultInjection, LiveMessaging):
     :meth:`close`. Seed it with :meth:`add_user` and :meth:`add_message`. For live messages
     (GraphQL subscriptions over SSE at :attr:`sse_url`): :meth:`route_message`,
     :meth:`connect_client` / :meth:`disconnect_client`, :meth:`sse_sessions`,
-    :meth:`wait_for_sse_sessions` and the fault :meth:`drop_stream_after`.
+    :meth:`wait_for_sse_sessions` and the fault :meth:`drop_stream_after`. Rooms (MUC Light
+    and MUC, read over GraphQL, sent to over both APIs): :meth:`add_room`,
+    :meth:`add_room_member`, :meth:`enter_room`, :meth:`add_room_message`,
+    :meth:`room_archive_of`; ``archived_rooms``, ``muc_light_enabled`` and ``muc_enabled``
+    configure the modules. Version "6.8" also serves MUC Light ``listRooms``.
     """
 
     def __init__(
@@ -73,6 +79,7 @@ class FakeMongooseIM(FaultInjection, LiveMessaging):
         graphql_disabled_categories: Iterable[str] = (),
         sse_idle_timeout: float = 3600.0,
         request_log_size: int | None = 1000,
+        archived_rooms: RoomKind | None = "muc",
     ) -> None:
         if isinstance(max_result_limit, bool) or not isinstance(max_result_limit, int):
             raise TypeError("max_result_limit must be an int")
@@ -90,6 +97,7 @@ class FakeMongooseIM(FaultInjection, LiveMessaging):
         self.graphql_disabled_categories = set(graphql_disabled_categories)
         self.sse_idle_timeout = sse_idle_timeout
         self.request_log_size = request_log_size
+        self.archived_rooms = archived_rooms
         self._listen_host = listen_host
         self._port = port
         self._runner: web.ServerRunner | None = None
