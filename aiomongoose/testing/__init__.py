@@ -1,17 +1,26 @@
 """aiomongoose.testing: a fake MongooseIM admin server (REST and GraphQL) for tests and demos.
 
 ``FakeMongooseIM`` serves the API on 127.0.0.1 with the real server's quirks (see its
-docstring); ``generate_archive`` seeds it with a realistic archive; the ``mongooseim``
+docstring); ``generate_archive`` seeds it with a realistic archive and ``generate_rooms``
+with MUC Light rooms and their archives; the ``mongooseim``
 pytest fixture (plugin ``aiomongoose.testing.pytest_plugin``) yields a started one; and
 ``python -m aiomongoose.testing`` runs it standalone.
 
-The GraphQL side (``/api/graphql``; versions 6.5 and 6.6) follows MongooseIM's documented
+The GraphQL side (``/api/graphql``; versions 6.5, 6.6 and 6.8) follows MongooseIM's documented
 behaviour and its code. It runs on graphql-core (the
 ``testing`` extra), imported only when a GraphQL request arrives: ``_graphql`` (HTTP, auth),
 ``_gql_engine`` (MongooseIM's errors around graphql-core's parser, validator and executor),
-``_gql_schema`` (schema, scalars, resolvers) and ``_xmpp`` (stanza XML, times, stanza ids)
-document its rules. Its one limit that MongooseIM lacks: a document nested more than 128
-levels deep gets 400 ``parser_error`` (``_gql_engine.NESTING_LIMIT``).
+``_gql_schema`` (schema, scalars, resolvers), ``_gql_rooms`` (the room categories) and
+``_xmpp`` (stanza XML, times, stanza ids) document its rules. Its one limit that MongooseIM
+lacks: a document nested more than 128 levels deep gets 400 ``parser_error``
+(``_gql_engine.NESTING_LIMIT``).
+
+Rooms (docs/server-behaviour.md, "Room archives"): ``_rooms`` (services, rooms, room
+archives), ``_room_ops`` (what each room operation does, for both APIs), ``_rest_rooms``
+(the REST send routes). ``FakeMongooseIM`` helpers: ``add_room``, ``add_room_member``,
+``enter_room``, ``add_room_message``, ``room_archive_of``, ``rooms_of``; the settings
+``archived_rooms`` (which service kind MAM archives), ``muc_light_enabled``,
+``muc_enabled``.
 
 Live messages (docs/server-behaviour.md, "Subscriptions over SSE"): ``GET /api/graphql/sse``
 streams a ``subscribeForMessages`` subscription (``_sse``), and ``_routing`` decides which
@@ -54,17 +63,24 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._archive import StoredMessage
-    from ._generate import generate_archive
+    from ._generate import generate_archive, generate_rooms
     from ._records import RecordedRequest
     from .fake_server import FakeMongooseIM
 
-__all__ = ["FakeMongooseIM", "RecordedRequest", "StoredMessage", "generate_archive"]
+__all__ = [
+    "FakeMongooseIM",
+    "RecordedRequest",
+    "StoredMessage",
+    "generate_archive",
+    "generate_rooms",
+]
 
 _WHERE = {
     "FakeMongooseIM": ".fake_server",
     "RecordedRequest": "._records",
     "StoredMessage": "._archive",
     "generate_archive": "._generate",
+    "generate_rooms": "._generate",
 }
 
 

@@ -1,4 +1,4 @@
-"""A realistic archive for demos and load tests: :func:`generate_archive`."""
+"""Realistic archives for demos and load tests: :func:`generate_archive`, :func:`generate_rooms`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .fake_server import FakeMongooseIM
 
-__all__ = ["generate_archive"]
+__all__ = ["generate_archive", "generate_rooms"]
 
 _NAMES = (
     "alice bob carol dave eve frank grace heidi ivan judy mallory niaj olivia peggy rupert "
@@ -116,3 +116,52 @@ def generate_archive(
     for sender, recipient, at, body, message_id in plan:
         server.add_message(sender, recipient, at_us=at + shift, body=body, message_id=message_id)
     return jids
+
+
+def generate_rooms(
+    server: FakeMongooseIM,
+    members: list[str],
+    rooms: int = 5,
+    messages: int = 10_000,
+    seed: int = 0,
+    domain: str = "wonderland.lit",
+    *,
+    end_us: int | None = None,
+) -> list[str]:
+    """Create ``rooms`` MUC Light rooms of ``muclight.<domain>`` and archive ``messages``
+    messages in them (spread unevenly), written by their members.
+
+    Each room gets 2 to 6 of ``members`` (registered users' JIDs; the first is its owner).
+    Messages come in bursts of up to 6, several of them within one microsecond (as when
+    cluster nodes archive together), over about a week ending 1 second before ``end_us``
+    (default: the server's clock). MAM must archive MUC Light rooms for them to be read
+    (``archived_rooms="muc_light"``). The same ``seed`` gives the same rooms and archives.
+    Returns the rooms' JIDs.
+    """
+    if not members:
+        raise ValueError("rooms need members")
+    rng = random.Random(seed)
+    names = [
+        f"{_ROOM_NAMES[i % len(_ROOM_NAMES)]}{i // len(_ROOM_NAMES) or ''}" for i in range(rooms)
+    ]
+    jids = [f"{name}@muclight.{domain}" for name in names]
+    people: dict[str, list[str]] = {}
+    for jid in jids:
+        people[jid] = rng.sample(members, min(len(members), rng.randint(2, 6)))
+        server.add_room(jid, members=people[jid], subject=f"About {jid.partition('@')[0]}")
+    weights = [rng.uniform(0.2, 1.0) for _ in jids]
+    plan: list[tuple[str, str, int, str]] = []
+    t = 0
+    while len(plan) < messages:
+        t += _US + int(rng.expovariate(1.0) * 7 * 86_400 * _US * (_MAX_BURST + 1) / 2 / messages)
+        room = rng.choices(jids, weights=weights)[0]
+        for _ in range(min(rng.randint(1, _MAX_BURST), messages - len(plan))):
+            t += rng.choice((0, 0, 1, rng.randint(1, 400_000)))
+            plan.append((room, rng.choice(people[room]), t, rng.choice(_PHRASES)))
+    shift = (server.clock_us if end_us is None else end_us) - _US - t
+    for room, author, at, body in plan:
+        server.add_room_message(room, author, at_us=at + shift, body=body)
+    return jids
+
+
+_ROOM_NAMES = ("tea-party", "croquet", "court", "garden", "rabbit-hole", "library", "kitchen")

@@ -14,7 +14,7 @@ import pytest
 from fake_wire import ALICE, BOB, CAROL, Wire
 
 import aiomongoose.testing
-from aiomongoose.testing import FakeMongooseIM, generate_archive
+from aiomongoose.testing import FakeMongooseIM, generate_archive, generate_rooms
 
 US = 1_000_000
 
@@ -50,10 +50,39 @@ def test_exports():
         "RecordedRequest",
         "StoredMessage",
         "generate_archive",
+        "generate_rooms",
     ]
     for name in aiomongoose.testing.__all__:
         assert getattr(aiomongoose.testing, name).__name__ == name
     assert set(aiomongoose.testing.__all__) <= set(dir(aiomongoose.testing))
+
+
+def test_generate_rooms_is_reproducible_with_bursts_in_one_microsecond():
+    def build(seed):
+        fake = FakeMongooseIM(archived_rooms="muc_light")
+        users = generate_archive(fake, users=8, messages=10, seed=seed, end_us=1_800_000_000 * US)
+        rooms = generate_rooms(
+            fake, users, rooms=9, messages=3000, seed=seed, end_us=1_800_000_000 * US
+        )
+        return fake, users, rooms
+
+    fake, users, rooms = build(5)
+    assert len(rooms) == len(set(rooms)) == 9 and all(
+        "@muclight.wonderland.lit" in r for r in rooms
+    )
+    archives = {room: fake.room_archive_of(room) for room in rooms}
+    assert sum(map(len, archives.values())) == 3000
+    times = [m.time_us for archive in archives.values() for m in archive]
+    assert max(times) == 1_800_000_000 * US - US
+    assert len(times) - len(set(times)) > 100  # many share a microsecond
+    for room, archive in archives.items():
+        assert all(m.sender.startswith(f"{room}/") for m in archive)
+        assert {m.sender.partition("/")[2] for m in archive} <= set(users)
+        assert [m.time_us for m in archive] == sorted(m.time_us for m in archive)
+    again, _, _ = build(5)
+    assert [(m.sender, m.time_us, m.body) for m in again.room_archive_of(rooms[0])] == [
+        (m.sender, m.time_us, m.body) for m in archives[rooms[0]]
+    ]
 
 
 def test_url_before_start():

@@ -92,3 +92,19 @@ def test_demo_over_graphql_without_graphql_core_says_what_to_install(monkeypatch
     assert err.getvalue() == (
         "aiomongoose demo: --api graphql needs graphql-core: pip install 'aiomongoose[testing]'\n"
     )
+
+
+def test_demo_over_graphql_exports_rooms_too(tmp_path: Path) -> None:
+    kept = tmp_path / "demo.jsonl"
+    out, err = io.BytesIO(), io.StringIO()
+    argv = ["demo", "--api", "graphql", "--messages", "1500", "--users", "8", "--keep", str(kept)]
+    status = main(argv, stdout=out, stderr=err)
+    assert status == 0, err.getvalue()
+    expected = archived_entries(1500, 8, 0) + 150  # a tenth as many in the rooms
+    assert out.getvalue().decode().startswith(f"verified: {expected} messages, 0 lost")
+    assert "archives: 10 (8 owners, 2 rooms; 10 exported" in err.getvalue()
+    rooms = {json.loads(line).get("room") for line in kept.read_text("utf-8").splitlines()}
+    assert rooms - {None} == {
+        "tea-party@muclight.wonderland.lit",
+        "croquet@muclight.wonderland.lit",
+    }

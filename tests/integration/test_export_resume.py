@@ -19,7 +19,7 @@ import pytest
 
 from aiomongoose import AdminClient
 from aiomongoose.export import ExportOptions, checkpoint_path, export_archives
-from aiomongoose.testing import FakeMongooseIM, generate_archive
+from aiomongoose.testing import FakeMongooseIM, generate_archive, generate_rooms
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -97,9 +97,11 @@ async def run_and_kill(argv: list[str], out: Path, rng: random.Random, full: int
 
 
 def per_owner(lines: list[str]) -> dict[str, list[str]]:
+    """The lines of each archive (an owner's or a room's), in their order."""
     grouped: dict[str, list[str]] = defaultdict(list)
     for line in lines:
-        grouped[json.loads(line)["owner"]].append(line)
+        record = json.loads(line)
+        grouped[record.get("room") or record["owner"]].append(line)
     return dict(grouped)
 
 
@@ -140,6 +142,40 @@ async def test_sigkill_chronological_then_resume(server, tmp_path: Path) -> None
 async def test_sigkill_then_resume_over_graphql(server, tmp_path: Path) -> None:
     # The same property through the GraphQL backend: its cursors resume just as well.
     await kill_and_resume(server, tmp_path, 4242, 4, "--api", "graphql")
+
+
+async def test_sigkill_then_resume_a_room_export(tmp_path: Path) -> None:
+    # Room archives page by the microsecond through GraphQL, bursts within one microsecond
+    # included: their cursors resume a killed export just as well, owners mixed in.
+    async with FakeMongooseIM(archived_rooms="muc_light") as fake:
+        users = generate_archive(fake, users=4, messages=600, seed=2, domain=DOMAIN)
+        rooms = generate_rooms(fake, users, rooms=5, messages=6000, seed=2, domain=DOMAIN)
+        sources = [arg for room in rooms for arg in ("--room", room)] + users[:2]
+
+        def argv(out: Path, *more: str) -> list[str]:
+            options = ["--url", fake.url, "--page-size", "20", "--quiet", "-o", str(out)]
+            return [sys.executable, "-m", "aiomongoose", "export", *sources, *options, *more]
+
+        reference = tmp_path / "reference.jsonl"
+        assert await run_to_end(argv(reference)) == (0, "")
+        expected = reference.read_text("utf-8").splitlines()
+        owners_lines = sum(len(fake.archive_of(u)) for u in users[:2])
+        assert len(expected) == 6000 + owners_lines
+        out = tmp_path / "killed.jsonl"
+        rng = random.Random(77)
+        outcomes = []
+        for round_ in range(3):
+            more = ("--resume",) if round_ else ()
+            outcomes.append(
+                await run_and_kill(argv(out, *more), out, rng, reference.stat().st_size)
+            )
+        assert outcomes.count("bytes") >= 1, outcomes
+        assert await run_to_end(argv(out, "--resume")) == (0, "")
+    lines = out.read_text("utf-8").splitlines()
+    assert Counter(lines) == Counter(expected), f"outcomes {outcomes}"
+    assert per_owner(lines) == per_owner(expected)
+    assert {json.loads(line).get("room") for line in lines} - {None} == set(rooms)
+    assert not checkpoint_path(out).exists()
 
 
 async def test_failed_owners_are_retried_by_resume(server, tmp_path: Path) -> None:
