@@ -76,3 +76,41 @@ async def test_readme_echo_bot_answers_over_the_fake_server() -> None:
             finally:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
+
+
+def rooms_block() -> str:
+    text = README.read_text(encoding="utf-8")
+    blocks = re.findall(r"\.\. code-block:: python\n\n((?:    .*\n|\n)+)", text)
+    (block,) = [b for b in blocks if "# rooms" in b]
+    return "\n".join(line[4:] for line in block.splitlines())
+
+
+async def test_readme_rooms_example_runs_against_the_fake_server(capsys) -> None:
+    code = rooms_block()
+    alice, party, court = (
+        "alice@wonderland.lit",
+        "tea-party@muclight.wonderland.lit",
+        "court@conference.wonderland.lit",
+    )
+    async with FakeMongooseIM(auth=("admin", "secret"), archived_rooms="muc_light") as server:
+        server.add_user(alice)
+        server.add_room(party, members=[alice])
+        server.add_room(court, kind="muc")
+        server.enter_room(court, f"{alice}/phone", "Alice")
+        server.add_room_message(party, alice, at_us=1_700_000_000_000_000, body="Hello?")
+        namespace: dict[str, object] = {}
+        exec(
+            code.replace("http://localhost:5551/api", server.url).replace(
+                "asyncio.run(main())", ""
+            ),
+            namespace,
+        )
+        await namespace["main"]()  # type: ignore[operator]
+        assert server.room_archive_of(party)[-1].body == "Who's for tea?"
+    # the court is a MUC room: MAM archives MUC Light rooms here, so it keeps nothing
+    assert server.room_archive_of(court) == []
+    assert capsys.readouterr().out.splitlines() == [
+        f"{alice} Who's for tea?",
+        f"{alice} Hello?",
+        f"['{party}']",
+    ]
