@@ -149,7 +149,7 @@ async def test_sigkill_then_resume_a_room_export(tmp_path: Path) -> None:
     # included: their cursors resume a killed export just as well, owners mixed in.
     async with FakeMongooseIM(archived_rooms="muc_light") as fake:
         users = generate_archive(fake, users=4, messages=600, seed=2, domain=DOMAIN)
-        rooms = generate_rooms(fake, users, rooms=5, messages=6000, seed=2, domain=DOMAIN)
+        rooms = generate_rooms(fake, users, rooms=5, messages=3000, seed=2, domain=DOMAIN)
         sources = [arg for room in rooms for arg in ("--room", room)] + users[:2]
 
         def argv(out: Path, *more: str) -> list[str]:
@@ -160,7 +160,7 @@ async def test_sigkill_then_resume_a_room_export(tmp_path: Path) -> None:
         assert await run_to_end(argv(reference)) == (0, "")
         expected = reference.read_text("utf-8").splitlines()
         owners_lines = sum(len(fake.archive_of(u)) for u in users[:2])
-        assert len(expected) == 6000 + owners_lines
+        assert len(expected) == 3000 + owners_lines
         out = tmp_path / "killed.jsonl"
         rng = random.Random(77)
         outcomes = []
