@@ -68,7 +68,10 @@ async def test_a_deeply_nested_checkpoint_is_refused_cleanly(server, tmp_path, b
 async def test_a_checkpoint_with_an_invalid_cursor_is_damaged(server, tmp_path, cursor):
     out = tmp_path / "out.jsonl"
     out.write_bytes(b"")
-    owners = {ALICE: OwnerState(cursor, False, 0), BOB: OwnerState(None, False, 0)}  # type: ignore[arg-type]
+    owners = {
+        ("user", ALICE): OwnerState(cursor, False, 0),  # type: ignore[arg-type]
+        ("user", BOB): OwnerState(None, False, 0),
+    }
     save_checkpoint(checkpoint_path(out), Checkpoint(settings=SETTINGS, owners=owners))
     status, err = await cli(*export(server, out, "--resume"), ALICE, BOB)
     assert status == 2, err
@@ -118,7 +121,7 @@ async def test_two_exports_to_one_output_the_second_is_refused(server, tmp_path)
 def test_the_checkpoints_temporary_file_has_a_unique_name(tmp_path):
     path = checkpoint_path(tmp_path / "out.jsonl")
     (tmp_path / "out.jsonl.checkpoint.json.tmp").mkdir()  # a fixed name would collide
-    checkpoint = Checkpoint(settings=SETTINGS, owners={ALICE: OwnerState()})
+    checkpoint = Checkpoint(settings=SETTINGS, owners={("user", ALICE): OwnerState()})
     save_checkpoint(path, checkpoint)
     assert Checkpoint.from_bytes(path.read_bytes()) == checkpoint
     (tmp_path / "out.jsonl.checkpoint.json.1234abcd.tmp").write_bytes(b"left by a kill -9")
