@@ -92,6 +92,7 @@ class Subscription:
         self._on_reconnect = on_reconnect
         self.reconnects = 0
         self._opened = False
+        self._polling = False  # REST: poll the archive; GraphQL: read the event stream
         self._closed = False
         self._pending: deque[IncomingMessage] = deque()
         # SSE
@@ -132,8 +133,10 @@ class Subscription:
                 message = self._pending.popleft()
                 if self._is_new(message):
                     return message
-            if self._resp is None:
+            if self._polling:
                 await self._poll()
+            elif self._resp is None:  # a reconnection raised, and iteration goes on
+                await self._reconnect("the stream was not open")
             else:
                 await self._read_stream()
 
@@ -154,7 +157,6 @@ class Subscription:
     async def _open(self) -> None:
         if self._transport.closed:
             raise ClientClosedError("this AdminClient is closed")
-        self._opened = True
         if await self._api.resolve() == "graphql":
             # The archive's newest message *before* the stream opens: whatever comes after
             # it is the subscription's, live or read back. (Taken after, it could name a
@@ -162,9 +164,15 @@ class Subscription:
             # breaks, and the read-back would start past it.)
             await self._anchor_at_newest()
             await self._connect()
-            await self._read_back()  # archived between the anchor and the stream's start
+            try:
+                await self._read_back()  # archived between the anchor and the stream's start
+            except BaseException:
+                self._drop_stream()
+                raise
         else:
+            self._polling = True
             await self._poll_anchor()
+        self._opened = True
 
     async def _connect(self) -> None:
         self._resp = await self._transport.open_event_stream(

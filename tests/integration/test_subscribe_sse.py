@@ -151,6 +151,21 @@ async def test_errors_before_the_stream(server):
                     pass
 
 
+async def test_after_a_failed_reconnection_iterating_again_reconnects(server):
+    server.drop_stream_after(0)  # the first stream dies at once...
+    async with client_of(server) as client:
+        async with client.messages.subscribe(BOT) as incoming:
+            server.fail_next(1, status=401, method="GET")  # ...and its reconnection fails
+            with pytest.raises(UnauthorizedError):
+                await next_of(incoming)
+            # The caller decides to go on: the next step reconnects (never polls REST).
+            task = asyncio.ensure_future(next_of(incoming))
+            await server.wait_for_sse_sessions(1, BOT)
+            server.route_message(ALICE, BOT, body="back")
+            assert (await task).body == "back"
+    assert not [r for r in server.requests if r.path.startswith("/api/messages")]
+
+
 async def test_an_answer_that_is_no_stream_is_a_protocol_error(server):
     server.fail_next(1, status=200, body=b'{"data": {"stanza": null}}', method="GET")
     async with client_of(server) as client:
