@@ -198,7 +198,8 @@ class PaginationError(MongooseIMError):
     """history() could not prove that it can page past a window of messages.
 
     Raised when more messages than one page sit within about 1.5 seconds, so that no value
-    of the second-granular ``before`` steps past them (see the README, "Paging backwards").
+    of the second-granular ``before`` steps past them (see the documentation,
+    docs/guides/history.rst).
     """
 
     def __init__(self, reason: str, *, owner: str, with_: str | None, timestamp: int) -> None:

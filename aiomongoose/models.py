@@ -131,7 +131,8 @@ class GraphQLArchivedMessage(ArchivedMessage):
 
 @attrs.frozen(slots=True)
 class IncomingMessage:
-    """A message routed to a subscribed user (:meth:`Messages.subscribe`), as it arrived.
+    """A message routed to a subscribed user, as it arrived
+    (:meth:`~aiomongoose.messages.Messages.subscribe`).
 
     ``sender`` is the author's JID (with its resource when it had one) and ``to`` the
     address it was sent to; ``type`` is the stanza's ``type`` (``"normal"`` when absent);

@@ -1,6 +1,6 @@
 """When a failed request is tried again, and how long to wait first.
 
-The rule (also in the README, "Reliability"):
+The rule (also in the documentation, docs/guides/reliability.rst):
 
 * A *read* (``GET``) changes nothing on the server, so it is tried again after a connection
   error (refused, reset, dropped before the answer or cut in the middle of the body), a
@@ -14,7 +14,7 @@ The rule (also in the README, "Reliability"):
 * TLS failures (certificate, fingerprint, handshake) and malformed HTTP are never retried:
   trying again gives the same answer.
 
-This module holds the policy and these pure decisions; :class:`~aiomongoose._http.Transport`
+This module holds the policy and these pure decisions; ``aiomongoose._transport.Transport``
 runs the loop.
 """
 
@@ -84,9 +84,9 @@ class RetryPolicy:
       date) replaces the random sleep, capped at ``max_delay``.
 
     Only reads are retried after a failure that the server may have seen; a
-    ``POST /messages`` is retried only when it never left the client (see
-    :mod:`aiomongoose.retry`). Sleeps go through :func:`asyncio.sleep`, so cancelling the
-    call cancels the wait. Each try gets the full timeout.
+    ``POST /messages`` is retried only when it never left the client (the documentation's
+    reliability guide says why). Sleeps go through :func:`asyncio.sleep`, so cancelling
+    the call cancels the wait. Each try gets the full timeout.
     """
 
     attempts: int = attrs.field(default=3, validator=_attempts)

@@ -105,7 +105,7 @@ class Messages:
 
         ``async for message in client.messages.history(owner): ...`` pages backwards with
         ``before`` and yields each archived message exactly once; memory is one page. See
-        :class:`~aiomongoose.history.History` for ``pages()``, ``cursor`` and resuming with
+        :class:`~aiomongoose.History` for ``pages()``, ``cursor`` and resuming with
         ``cursor=``. ``page_size=None`` asks for 50 (REST; MongooseIM 6.x's default cap)
         or the server's default (GraphQL). Raises
         :class:`~aiomongoose.errors.PaginationError` where a page of messages sits within

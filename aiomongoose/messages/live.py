@@ -63,7 +63,8 @@ _SKEW_US = 10_000_000
 
 
 class Subscription:
-    """Messages routed to ``caller``, in arrival order; see :meth:`Messages.subscribe`.
+    """Messages routed to ``caller``, in arrival order: see
+    :meth:`~aiomongoose.messages.Messages.subscribe`.
 
     Use it as ``async with client.messages.subscribe(jid) as incoming: async for m in
     incoming``. ``reconnects`` counts the reconnections made so far.

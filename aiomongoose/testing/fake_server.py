@@ -177,7 +177,7 @@ class FakeMongooseIM(FaultInjection, LiveMessaging, RoomSeeding):
         """The SSE endpoint of subscriptions, ``.../api/graphql/sse`` (after :meth:`start`).
 
         ``GET`` with ``query``, ``variables`` (JSON text) and ``operationName`` in the query
-        string; see :mod:`aiomongoose.testing._sse` for the answers. Needs graphql-core, as
+        string; see the module ``aiomongoose.testing._sse`` for the answers. Needs graphql-core, as
         :attr:`graphql_url` does.
         """
         return self.graphql_url + "/sse"
