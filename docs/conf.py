@@ -2,10 +2,12 @@
 
 Build it as the README says (CI runs that very line)::
 
-    sphinx-build -W -n docs docs/_build/html
+    sphinx-build -E -W -n docs docs/_build/html
 
 ``-W`` turns every warning into an error and ``-n`` (nitpicky) makes every reference that
-does not resolve a warning: a broken ``:class:`` in a docstring fails the build. Two checks
+does not resolve a warning: a broken ``:class:`` in a docstring fails the build. ``-E``
+reads every page afresh, so that a page left unchanged since an earlier build still
+reports its warnings. Two checks
 of our own (below) also fail it when a public name has no docstring, or is missing from the
 API reference.
 """
