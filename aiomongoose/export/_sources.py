@@ -55,6 +55,8 @@ class Room:
 
     @property
     def source(self) -> Source:
+        """The room as an export source, ``(kind, jid)``: how checkpoints and shards key it
+        (a one-to-one archive is ``("user", owner)``)."""
         return (self.kind, self.jid)
 
 
