@@ -85,6 +85,7 @@ PUBLIC_MODULES = ("aiomongoose", "aiomongoose.errors", "aiomongoose.testing", "a
 NOT_CONSTRUCTED = {
     "aiomongoose.messages.Messages",
     "aiomongoose.users.Users",
+    "aiomongoose.rooms.Rooms",
     "aiomongoose.messages.live.Subscription",
     "aiomongoose.History",
 }

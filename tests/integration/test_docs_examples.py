@@ -40,6 +40,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 DEFAULT_URLS = ("http://localhost:8088/api", "http://localhost:5551/api")
 
 ALICE, RABBIT, BOT = "alice@wonderland.lit", "rabbit@wonderland.lit", "bot@wonderland.lit"
+PARTY, COURT = "tea-party@muclight.wonderland.lit", "court@conference.wonderland.lit"
 T0 = 1_700_000_000_000_000  # 2023-11-14T22:13:20Z, in microseconds
 
 _BLOCK = re.compile(
@@ -111,7 +112,7 @@ def seed_flaky(server: FakeMongooseIM) -> None:
     server.fail_next(2, status=503)
 
 
-def check_first_script(runs: list[str]) -> None:
+def check_first_script(runs: list[str], server: FakeMongooseIM) -> None:
     lines = runs[0].splitlines()
     # recent(): two messages oldest first; history(): the same two, newest first
     assert lines[0].endswith(f"{RABBIT} Yo")
@@ -120,7 +121,7 @@ def check_first_script(runs: list[str]) -> None:
     assert len(lines) == 4
 
 
-def check_history_resume(runs: list[str]) -> None:
+def check_history_resume(runs: list[str], server: FakeMongooseIM) -> None:
     first = runs[0].splitlines()
     assert len(first) == 121 and first[-1] == "3 requests", first[-3:]
     # the newest page first, each page oldest first
@@ -130,14 +131,14 @@ def check_history_resume(runs: list[str]) -> None:
     assert runs[1] == "0 requests\n"  # resumed at the end: nothing is read twice
 
 
-def check_history_stall(runs: list[str]) -> None:
+def check_history_stall(runs: list[str], server: FakeMongooseIM) -> None:
     assert runs[0].splitlines() == [
         f"stuck after 50 messages at 1700000000 in {ALICE}'s archive",
         "50 messages with on_stall='skip', 1 stall",
     ]
 
 
-def check_export_api(runs: list[str]) -> None:
+def check_export_api(runs: list[str], server: FakeMongooseIM) -> None:
     # 120 messages between two users: each is in both archives
     assert runs == ["240 messages of 2 owners, ok: True\n"] * 2  # resume=True, no checkpoint
     lines = Path("wonderland.jsonl").read_text(encoding="utf-8").splitlines()
@@ -145,7 +146,7 @@ def check_export_api(runs: list[str]) -> None:
     assert {json.loads(line)["owner"] for line in lines} == {ALICE, RABBIT}
 
 
-def check_export_cli(runs: list[str]) -> None:
+def check_export_cli(runs: list[str], server: FakeMongooseIM) -> None:
     (out,) = runs
     lines = Path("all.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == 240 and not Path("all.jsonl.checkpoint.json").exists()
@@ -155,21 +156,21 @@ def check_export_cli(runs: list[str]) -> None:
     assert rows[-1].endswith(",message 119")
 
 
-def check_graphql(runs: list[str]) -> None:
+def check_graphql(runs: list[str], server: FakeMongooseIM) -> None:
     assert runs == ["True True\n"]
 
 
-def check_auto(runs: list[str]) -> None:
+def check_auto(runs: list[str], server: FakeMongooseIM) -> None:
     first, second = runs[0].splitlines()
     assert first.endswith(f" rest ['{ALICE}', '{RABBIT}']")
     assert second.endswith(f" graphql ['{ALICE}', '{RABBIT}']")
 
 
-def check_reliability(runs: list[str]) -> None:
+def check_reliability(runs: list[str], server: FakeMongooseIM) -> None:
     assert runs == ["1 messages after 2 retries\n"]
 
 
-def check_errors(runs: list[str]) -> None:
+def check_errors(runs: list[str], server: FakeMongooseIM) -> None:
     assert runs[0].splitlines() == [
         "400 User does not exist",
         "Domain does not exist",
@@ -178,7 +179,34 @@ def check_errors(runs: list[str]) -> None:
     ]
 
 
-def check_pytest(runs: list[str]) -> None:
+def seed_rooms(server: FakeMongooseIM) -> None:
+    server.add_user(ALICE)
+    server.add_user(RABBIT)
+    server.add_room(PARTY, members=[ALICE, RABBIT])
+    server.add_room(COURT, kind="muc")
+    server.enter_room(COURT, f"{ALICE}/phone", "Alice")
+    server.add_room_message(PARTY, ALICE, at_us=T0, body="Hello?")
+
+
+def check_rooms(runs: list[str], server: FakeMongooseIM) -> None:
+    assert runs[0].splitlines() == [
+        f"{ALICE} Who's for tea?",
+        f"{ALICE} Hello?",
+        f"['{PARTY}']",
+    ]
+    assert server.room_archive_of(PARTY)[-1].body == "Who's for tea?"
+    # the court is a MUC room: MAM archives MUC Light rooms here, so it keeps nothing
+    assert server.room_archive_of(COURT) == []
+
+
+def check_export_rooms_cli(runs: list[str], server: FakeMongooseIM) -> None:
+    # Each source lands in one shard of four; this is shard 2's file, and no checkpoint
+    # is left once every source of the shard is done.
+    assert Path("all.shard-2-of-4.jsonl").is_file()
+    assert not Path("all.shard-2-of-4.jsonl.checkpoint.json").exists()
+
+
+def check_pytest(runs: list[str], server: FakeMongooseIM) -> None:
     assert re.search(r"^1 passed", runs[0], re.MULTILINE), runs[0]
 
 
@@ -189,11 +217,12 @@ def no_seed(server: FakeMongooseIM) -> None:
 @attrs.frozen
 class Scenario:
     seed: Callable[[FakeMongooseIM], None]
-    check: Callable[[list[str]], None]
+    check: Callable[[list[str], FakeMongooseIM], None]
     runs: int = 1
     kind: str = "script"  # or "pytest", "console"
     # the fake's version behind each default URL; one server when both are the same
     versions: tuple[str, str] = ("6.5", "6.5")
+    options: dict[str, Any] = attrs.field(factory=dict)  # more FakeMongooseIM arguments
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -206,6 +235,10 @@ SCENARIOS: dict[str, Scenario] = {
     "example-auto": Scenario(seed_conversation, check_auto, versions=("3.7", "6.6")),
     "example-reliability": Scenario(seed_flaky, check_reliability),
     "example-errors": Scenario(seed_conversation, check_errors),
+    "example-rooms": Scenario(seed_rooms, check_rooms, options={"archived_rooms": "muc_light"}),
+    "example-export-rooms-cli": Scenario(
+        seed_rooms, check_export_rooms_cli, kind="console", options={"archived_rooms": "muc_light"}
+    ),
     "example-testing-fake-server": Scenario(no_seed, check_pytest, kind="pytest"),
     "example-testing-fixture": Scenario(no_seed, check_pytest, kind="pytest"),
     "example-testing-live": Scenario(no_seed, check_pytest, kind="pytest"),
@@ -282,7 +315,9 @@ async def test_doc_example_runs(name: str, tmp_path: Path, monkeypatch) -> None:
         servers: dict[str, FakeMongooseIM] = {}
         for default, version in zip(DEFAULT_URLS, scenario.versions, strict=True):
             if version not in servers:
-                server = FakeMongooseIM(auth=("admin", "secret"), version=version)
+                server = FakeMongooseIM(
+                    auth=("admin", "secret"), version=version, **scenario.options
+                )
                 servers[version] = await stack.enter_async_context(server)
                 scenario.seed(servers[version])
             urls[default] = servers[version].url
@@ -295,7 +330,7 @@ async def test_doc_example_runs(name: str, tmp_path: Path, monkeypatch) -> None:
                 runs.append(await asyncio.to_thread(run_console, code, monkeypatch))
             else:
                 runs.append(await asyncio.to_thread(run_script, code))
-    scenario.check(runs)
+        scenario.check(runs, servers[scenario.versions[-1]])
 
 
 async def test_echo_bot_answers_over_the_fake_server() -> None:
