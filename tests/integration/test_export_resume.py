@@ -224,12 +224,12 @@ async def test_every_commit_boundary_is_resumable(
     """What SIGKILL leaves just before and just after a commit (the bytes the OS has, so
     not what sits in Python's buffers) is resumable into exactly the clean export.
 
-    A commit is the durability step the README describes: the output is fsynced, then the
-    checkpoint that counts its length is replaced (and its directory fsynced). The states
-    are taken at those fsyncs, as the OS has the files then: at the output's fsync (every
-    byte written so far, the old checkpoint), at any shorter cut of it down to the old
-    checkpoint's length (SIGKILL while Python's buffer was being flushed), and at the
-    directory's fsync after the checkpoint moved.
+    A commit is the durability step the export guide (docs/guides/export.rst) describes:
+    the output is fsynced, then the checkpoint that counts its length is replaced (and its
+    directory fsynced). The states are taken at those fsyncs, as the OS has the files then:
+    at the output's fsync (every byte written so far, the old checkpoint), at any shorter
+    cut of it down to the old checkpoint's length (SIGKILL while Python's buffer was being
+    flushed), and at the directory's fsync after the checkpoint moved.
     """
     owners = server.users_of(DOMAIN)[:4]
     out = tmp_path / "out.jsonl"
