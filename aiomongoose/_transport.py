@@ -81,9 +81,6 @@ class Transport:
             self._headers["Authorization"] = basic_authorization(*credentials)
             self._redactor = Redactor(*credentials)
         self._json_headers = {**self._headers, **JSON_HEADERS}
-        # What a request on the session we made adds to its defaults (see _made_session).
-        self._own_headers: dict[str, str] | None = None
-        self._own_json_headers = dict(JSON_HEADERS)
         self._max_connections = max_connections
         self._ssl = ssl
         self.max_answer_bytes = max_answer_bytes
@@ -151,11 +148,7 @@ class Transport:
         # loop), its shutdown_asyncgens() closes the generator, which closes the session
         # properly and lets the next loop make a new one.
         connector = aiohttp.TCPConnector(limit=self._max_connections)
-        # Our headers and timeout as the session's defaults: aiohttp then has nothing to
-        # merge per request (a caller's session gets them with every request instead).
-        session = aiohttp.ClientSession(
-            connector=connector, headers=self._headers, timeout=self._timeout
-        )
+        session = aiohttp.ClientSession(connector=connector)
         guard = _closed_with_the_loop(weakref.ref(self), session)
         await guard.__anext__()  # registers it with the running loop
         self._session, self._guard = session, guard
@@ -392,12 +385,9 @@ class Transport:
             session = self._session
             if session is None or session.closed or self.closed:
                 session = await self._session_now()
-            if self._owns_session:
-                headers = self._own_json_headers if body is not None else self._own_headers
-            else:
-                headers = self._json_headers if body is not None else self._headers
+            headers = self._json_headers if body is not None else self._headers
             if accept is not None:
-                headers = {**(headers or {}), "Accept": accept}
+                headers = {**headers, "Accept": accept}
             started = time.perf_counter()
             try:
                 async with session.request(
