@@ -289,7 +289,7 @@ def parse_archive(body: bytes, status: int | None = 200) -> MessageList:
         # Free the decoded dicts before the models exist: the page's peak memory is lower,
         # and the garbage collector is not triggered by both sets of objects at once.
         del data
-        return MessageList(_build(columns))
+        return MessageList._of_columns(columns)  # records built when first read
     # Something is malformed: the cattrs hooks name the first bad record's problem.
     try:
         return MessageList([_structure_record(item, ArchivedMessage) for item in data])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
-from typing import overload
+from typing import Any, overload
 
 import attrs
 
@@ -154,12 +154,47 @@ class IncomingMessage:
 
 
 class MessageList(Sequence[ArchivedMessage]):
-    """An immutable sequence of :class:`ArchivedMessage` in the server's order, oldest first."""
+    """An immutable sequence of :class:`ArchivedMessage` in the server's order, oldest first.
 
-    __slots__ = ("_items",)
+    A page decoded from REST is checked whole when it arrives (every record, every field:
+    a malformed one raises :class:`~aiomongoose.errors.ProtocolError` then), but its
+    records are built on first access to them, all at once and once: ``len()`` of a page
+    costs no objects, and the same object comes back for the same index every time.
+    """
+
+    __slots__ = ("_items", "_columns")
 
     def __init__(self, items: Sequence[ArchivedMessage] = ()) -> None:
-        self._items: tuple[ArchivedMessage, ...] = tuple(items)
+        self._items: tuple[ArchivedMessage, ...] | None = tuple(items)
+        # The page's checked fields (sender, timestamp, message_id, body), until _items is
+        # built from them (see _codec.parse_archive); then only the timestamps are kept.
+        self._columns: tuple[list[Any], ...] | None = None
+
+    @classmethod
+    def _of_columns(cls, columns: tuple[list[Any], ...]) -> MessageList:
+        """A page of records not built yet: ``columns`` are checked ``_codec`` columns."""
+        page = cls.__new__(cls)
+        page._items = None
+        page._columns = columns
+        return page
+
+    def _records(self) -> tuple[ArchivedMessage, ...]:
+        items = self._items
+        if items is None:
+            from ._codec import _build  # here: _codec imports this module
+
+            columns = self._columns
+            assert columns is not None and len(columns) == 4
+            items = self._items = _build((columns[0], columns[1], columns[2], columns[3]))
+            self._columns = (columns[1],)
+        return items
+
+    def _timestamps(self) -> Sequence[int]:
+        """Every record's ``timestamp``, oldest first, without building the records."""
+        columns = self._columns
+        if columns is not None:
+            return columns[0] if len(columns) == 1 else columns[1]
+        return [record.timestamp for record in self._records()]
 
     @overload
     def __getitem__(self, index: int) -> ArchivedMessage: ...
@@ -168,28 +203,33 @@ class MessageList(Sequence[ArchivedMessage]):
     def __getitem__(self, index: slice) -> MessageList: ...
 
     def __getitem__(self, index: int | slice) -> ArchivedMessage | MessageList:
+        items = self._items if self._items is not None else self._records()
         if isinstance(index, slice):
-            return MessageList(self._items[index])
-        return self._items[index]
+            return MessageList(items[index])
+        return items[index]
 
     def __len__(self) -> int:
-        return len(self._items)
+        items = self._items
+        if items is None:
+            assert self._columns is not None
+            return len(self._columns[0])
+        return len(items)
 
     def __iter__(self) -> Iterator[ArchivedMessage]:
-        return iter(self._items)
+        return iter(self._items if self._items is not None else self._records())
 
     def __reversed__(self) -> Iterator[ArchivedMessage]:
-        return reversed(self._items)
+        return reversed(self._items if self._items is not None else self._records())
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, MessageList):
-            return self._items == other._items
+            return self._records() == other._records()
         if isinstance(other, (list, tuple)):
-            return list(self._items) == list(other)
+            return list(self._records()) == list(other)
         return NotImplemented
 
     def __hash__(self) -> int:
-        return hash(self._items)
+        return hash(self._records())
 
     def __repr__(self) -> str:
-        return f"MessageList({list(self._items)!r})"
+        return f"MessageList({list(self._records())!r})"

@@ -24,6 +24,7 @@ _LABELS.update(
         "cattrs-default": "cattrs default Converter (coerces)",
         "per-record-hooks": "strict cattrs hooks per record (0.1)",
         "aiomongoose": "aiomongoose",
+        "aiomongoose-read": "aiomongoose, every record built",
     }
 )
 _UNIT_NAMES = {"W1": "request", "W2": "message", "W3": "request", "D": "page", "L": "event"}

@@ -42,7 +42,7 @@ import attrs
 
 from .._codec import STRUCTURE_ERRORS, structure_strict
 from ..errors import InvalidArgumentError
-from ..models import ArchivedMessage
+from ..models import ArchivedMessage, MessageList
 from .signals import Inconsistent, StallDetected
 
 __all__ = ["DEFAULT_PAGE_SIZE", "BackwardPager", "CapFloor", "CursorState"]
@@ -422,12 +422,16 @@ def _count_head(page: Sequence[ArchivedMessage], timestamp: int) -> int:
 
 
 def _check_page(page: Sequence[ArchivedMessage], before: int | None) -> None:
-    # A plain loop: faster here than attrgetter + sorted() (13 against 21 µs for 500).
-    previous = None
-    for record in page:
-        ts = record.timestamp
-        if previous is not None and ts < previous:
-            raise Inconsistent("page is not sorted oldest first")
-        previous = ts
-    if before is not None and previous is not None and previous > before:
-        raise Inconsistent(f"page holds a message reported at {previous}, after before={before}")
+    # On the page's timestamp column when it has one (records not built yet): sorted()
+    # of an already sorted list is one C pass, cheaper than a Python loop over records.
+    if type(page) is MessageList:
+        timestamps = page._timestamps()
+    else:
+        timestamps = [record.timestamp for record in page]
+    if not timestamps:
+        return
+    if timestamps != sorted(timestamps):
+        raise Inconsistent("page is not sorted oldest first")
+    newest = timestamps[-1]
+    if before is not None and newest > before:
+        raise Inconsistent(f"page holds a message reported at {newest}, after before={before}")
