@@ -54,7 +54,7 @@ class Messages:
         if not isinstance(message, Message):
             raise InvalidArgumentError(f"send() takes a Message, not {type(message).__name__}")
         call_timeout = as_timeout(timeout)
-        if await self._api.resolve() == "rest":
+        if (self._api.known or await self._api.resolve()) == "rest":
             await self._transport.rest(rest.send(message), call_timeout)
             return None  # 204 with an empty body: REST reports no id
         data, status, body = await self._transport.graphql(graphql.send(message), call_timeout)
@@ -81,7 +81,7 @@ class Messages:
         before_seconds(before)
         checked_limit = None if limit is None else non_negative_int(limit, "limit")
         call_timeout = as_timeout(timeout)
-        if await self._api.resolve() == "rest":
+        if (self._api.known or await self._api.resolve()) == "rest":
             return await self._rest_page(
                 owner, with_, before_seconds(before), checked_limit, call_timeout
             )
