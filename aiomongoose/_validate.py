@@ -15,6 +15,7 @@ __all__ = [
     "body_text",
     "before_microseconds",
     "before_seconds",
+    "history_options",
     "non_negative_int",
     "positive_int",
 ]
@@ -96,6 +97,16 @@ def positive_int(value: object, name: str) -> int:
     if non_negative_int(value, name) == 0:
         raise InvalidArgumentError(f"{name} must be positive")
     return value  # type: ignore[return-value]
+
+
+def history_options(before: object, page_size: object, on_stall: object) -> None:
+    """The arguments every ``history()`` takes besides its archive: ``before`` (seconds or
+    an aware datetime), ``page_size`` (positive or None), ``on_stall`` ("raise" or "skip")."""
+    before_seconds(before)  # type: ignore[arg-type]
+    if page_size is not None:
+        positive_int(page_size, "page_size")
+    if on_stall not in ("raise", "skip"):
+        raise InvalidArgumentError("on_stall must be 'raise' or 'skip'")
 
 
 def body_text(value: object, name: str = "body") -> str:

@@ -20,8 +20,8 @@ from .._validate import (
     as_timeout,
     before_microseconds,
     before_seconds,
+    history_options,
     non_negative_int,
-    positive_int,
 )
 from ..errors import InvalidArgumentError
 from ..jid import validate_jid
@@ -112,11 +112,7 @@ class Messages:
         ~1.5 s and cannot be stepped past (REST), unless ``on_stall="skip"``.
         """
         _check_jids(owner, with_)
-        before_seconds(before)
-        if page_size is not None:
-            positive_int(page_size, "page_size")
-        if on_stall not in ("raise", "skip"):
-            raise InvalidArgumentError("on_stall must be 'raise' or 'skip'")
+        history_options(before, page_size, on_stall)
         call_timeout = as_timeout(timeout)
         return self._history(owner, with_, before, page_size, cursor, on_stall, call_timeout)
 

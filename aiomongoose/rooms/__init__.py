@@ -22,10 +22,9 @@ from .._transport import Transport
 from .._validate import (
     as_timeout,
     before_microseconds,
-    before_seconds,
     body_text,
+    history_options,
     non_negative_int,
-    positive_int,
 )
 from .._wire import GraphQLCall
 from ..errors import (
@@ -134,11 +133,7 @@ class Rooms:
         """
         kind = _kind(kind)
         _room(room)
-        before_seconds(before)
-        if page_size is not None:
-            positive_int(page_size, "page_size")
-        if on_stall not in ("raise", "skip"):
-            raise InvalidArgumentError("on_stall must be 'raise' or 'skip'")
+        history_options(before, page_size, on_stall)
         call_timeout = as_timeout(timeout)
 
         async def graphql_read(
