@@ -59,20 +59,6 @@ class Profile:
 
 
 _PROFILES = {
-    "6.8": Profile(
-        version="6.8",
-        json_errors=True,
-        capped=True,
-        hard_limit=None,
-        strict_unconfigured_auth=True,
-        zero_before_is_now=False,
-        status_500=frozenset(),
-        domain_error_as_codes=True,
-        rest=False,
-        graphql=True,
-        paged_list_users=True,
-        muc_light_list_rooms=True,
-    ),
     "6.6": Profile(
         version="6.6",
         json_errors=True,
@@ -109,8 +95,10 @@ _PROFILES = {
         domain_error_as_codes=False,
     ),
 }
+# 6.8 is 6.6 plus MUC Light's listRooms.
+_PROFILES["6.8"] = attrs.evolve(_PROFILES["6.6"], version="6.8", muc_light_list_rooms=True)
 
-SUPPORTED_VERSIONS = tuple(_PROFILES)
+SUPPORTED_VERSIONS = ("6.8", "6.6", "6.5", "3.7")
 
 
 def profile_for(version: str) -> Profile:
