@@ -98,7 +98,9 @@ _PROFILES = {
 # 6.8 is 6.6 plus MUC Light's listRooms.
 _PROFILES["6.8"] = attrs.evolve(_PROFILES["6.6"], version="6.8", muc_light_list_rooms=True)
 
-SUPPORTED_VERSIONS = ("6.8", "6.6", "6.5", "3.7")
+SUPPORTED_VERSIONS = tuple(
+    sorted(_PROFILES, key=lambda v: tuple(map(int, v.split("."))), reverse=True)
+)
 
 
 def profile_for(version: str) -> Profile:
