@@ -1,26 +1,14 @@
-"""One GraphQL request on graphql-core, with MongooseIM's answers (``mongoose_graphql``).
+"""One GraphQL request on graphql-core, answered as ``mongoose_graphql`` answers it.
 
-The steps of ``prepare_request``, each with graphql-erlang's codes and paths:
-
-- Parse: 400 ``scanner_error`` / ``parser_error``, "Cannot scan|parse line N because of"
-  and graphql-core's reason; ``path`` ``[]``. A document nested more than
-  :data:`NESTING_LIMIT` levels deep (selection sets and list or object values, counted
-  through fragment spreads too) gets 400 ``parser_error`` saying so: a limit of the fake
-  only, see :func:`_too_deep`.
-- Validation: graphql-core's rules but two (graphql-erlang accepts unused variables and
-  fragments), plus graphql-erlang's refusal of a literal ``null`` argument. The first
-  failing rule in :data:`_CODES` order gives one 400 error (see :func:`_path_to`).
-- Variables: nulls dropped (``remove_null_args``), then coerced in name order, path
-  ``[operationName or "..", name]``; ``operation_not_found`` for an unknown name.
-- 401 ``no_permissions`` when unauthorized; 400 ``unsupported_operation`` for a subscription
-  on ``/api/graphql``, for a query or mutation on ``/api/graphql/sse`` (all operations are
-  checked without ``operationName``); 200 ``more_than_one_operation`` without ``data``;
-  then execution: 200, a resolver's error in ``errors`` with its path.
-
-:func:`prepare` runs the steps before execution, :func:`execute` executes (the SSE endpoint
-executes one prepared subscription once per event), :func:`run` does both.
-
-Parsed, validated documents are cached by text: clients send a few documents many times.
+In order: parse (400 ``scanner_error``/``parser_error``, path ``[]``; the fake's own
+nesting limit, :func:`_too_deep`); validate with graphql-core's rules in graphql-erlang's
+order, less the two unused-definition rules and plus its refusal of a literal ``null``
+(the first failure: one 400 with graphql-erlang's code and path); coerce the variables in
+name order, nulls dropped; then 401 ``no_permissions``, 400 ``unsupported_operation`` (a
+subscription on ``/api/graphql``, anything else on ``/api/graphql/sse``), 200
+``more_than_one_operation``; execute: 200, resolver errors in ``errors`` with their path.
+:func:`prepare` runs the checks, :func:`execute` executes (once per event on SSE),
+:func:`run` does both. Validated documents are cached by text.
 """
 
 from __future__ import annotations
@@ -166,17 +154,9 @@ def _coercion_error(path: list[Any], failure: Exception, value: object) -> _Refu
 
 
 def _too_deep(line: int) -> _Refused:
-    """The fake's answer to a document nested more than :data:`NESTING_LIMIT` levels deep.
-
-    MongooseIM has no such limit: graphql-erlang scans with leex and parses with a yecc
-    parser, which keeps its states on a list rather than on the call stack, and its later
-    passes recurse on Erlang process stacks, which grow as needed. It answers a deep
-    document as it answers a shallow one (a deep selection of unknown fields: 400
-    ``unknown_field``; a deep list value for a scalar: 400 ``input_coerce_abort``; deep
-    inline fragments over valid fields: 200). graphql-core recurses on Python's stack
-    (3.2 until ``RecursionError``; 3.3 stops at 200 levels), so the fake refuses such a
-    document up front, with the same 400 whatever graphql-core it runs on.
-    """
+    """The fake's own limit. MongooseIM has none (its yecc parser keeps states on a list and
+    Erlang stacks grow), but graphql-core recurses on Python's stack, so a document nested
+    deeper than :data:`NESTING_LIMIT` gets this 400 whatever graphql-core the fake runs on."""
     message = (
         f"Cannot parse line {line} because of nesting deeper than {NESTING_LIMIT} levels, "
         "a limit of the fake server that MongooseIM does not have"
@@ -184,73 +164,46 @@ def _too_deep(line: int) -> _Refused:
     return _Refused(400, "parser_error", message, [])
 
 
-_OPENING = (gql.TokenKind.BRACE_L, gql.TokenKind.BRACKET_L)
-_CLOSING = (gql.TokenKind.BRACE_R, gql.TokenKind.BRACKET_R)
-
-
 def _check_lexical_nesting(text: str) -> None:
-    """Refuse a document whose braces and brackets nest too deeply; a document that does not
-    scan is left to :func:`_parse`, which reports it."""
-    lexer, depth = gql.Lexer(gql.Source(text)), 0
+    """Refuse braces and brackets nested too deeply; a document that does not scan is left
+    to :func:`_parse`, which reports it."""
+    lexer, depth, kinds = gql.Lexer(gql.Source(text)), 0, gql.TokenKind
     try:
-        while (token := lexer.advance()).kind != gql.TokenKind.EOF:
-            if token.kind in _OPENING:
-                depth += 1
-                if depth > NESTING_LIMIT:
-                    raise _too_deep(token.line)
-            elif token.kind in _CLOSING:
-                depth -= 1
+        while (token := lexer.advance()).kind != kinds.EOF:
+            depth += token.kind in (kinds.BRACE_L, kinds.BRACKET_L)
+            depth -= token.kind in (kinds.BRACE_R, kinds.BRACKET_R)
+            if depth > NESTING_LIMIT:
+                raise _too_deep(token.line)
     except gql.GraphQLSyntaxError:
         return
 
 
-def _selection_nesting(
-    selection_set: gql.SelectionSetNode,
-) -> tuple[int, list[tuple[str, int]]]:
-    """How deep a definition's selection sets nest, and its fragment spreads with their depth."""
-    deepest, spreads = 0, []
-    todo = [(selection_set, 1)]
-    while todo:
-        current, depth = todo.pop()
-        deepest = max(deepest, depth)
-        for selection in current.selections:
-            if isinstance(selection, gql.FragmentSpreadNode):
-                spreads.append((selection.name.value, depth))
-            elif isinstance(selection, (gql.FieldNode, gql.InlineFragmentNode)):
-                if selection.selection_set is not None:
-                    todo.append((selection.selection_set, depth + 1))
-    return deepest, spreads
-
-
 def _check_fragment_nesting(document: gql.DocumentNode) -> None:
-    """Refuse a document whose selections nest too deeply through fragment spreads (a chain of
-    fragments, each spreading the next). Cycles are left to validation."""
-    nesting = {
-        d.name.value: _selection_nesting(d.selection_set)
+    """Refuse selections nested too deeply through a chain of fragment spreads (a chain too
+    long for Python's stack raises RecursionError, also answered as too deep). Cycles are
+    left to validation."""
+    fragments = {
+        d.name.value: d.selection_set
         for d in document.definitions
         if isinstance(d, gql.FragmentDefinitionNode)
     }
-    depths: dict[str, int] = {}  # a fragment's depth, its spreads included
+    depths: dict[str, int] = {}
 
-    def depth_of(own: int, spreads: list[tuple[str, int]]) -> int:
-        return max([own, *(at + depths.get(name, 0) for name, at in spreads)])
+    def depth(selections: gql.SelectionSetNode, path: frozenset[str]) -> int:
+        deepest = 0
+        for node in selections.selections:
+            if isinstance(node, gql.FragmentSpreadNode):
+                name = node.name.value
+                if name in fragments and name not in path and name not in depths:
+                    depths[name] = depth(fragments[name], path | {name})
+                deepest = max(deepest, depths.get(name, 0))
+            elif isinstance(node, (gql.FieldNode, gql.InlineFragmentNode)) and node.selection_set:
+                deepest = max(deepest, depth(node.selection_set, path))
+        return deepest + 1
 
-    entered: set[str] = set()
-    for root in nesting:  # post-order without recursion: a fragment after those it spreads
-        todo = [(root, False)]
-        while todo:
-            name, done_below = todo.pop()
-            if name in depths or (name in entered and not done_below):
-                continue  # finished, or a cycle back to a fragment still being walked
-            if done_below:
-                depths[name] = depth_of(*nesting[name])
-                continue
-            entered.add(name)
-            todo.append((name, True))
-            todo.extend((spread, False) for spread, _at in nesting[name][1] if spread in nesting)
     for definition in document.definitions:
         if isinstance(definition, gql.ExecutableDefinitionNode):
-            if depth_of(*_selection_nesting(definition.selection_set)) > NESTING_LIMIT:
+            if depth(definition.selection_set, frozenset()) > NESTING_LIMIT:
                 raise _too_deep(definition.loc.start_token.line if definition.loc else 1)
 
 

@@ -267,13 +267,8 @@ def _timestamp(message: StoredMessage | LiveMessage, _info: object) -> str:
 
 
 _RESOLVERS: dict[str, dict[str, Any]] = {
-    "AdminQuery": {
-        "account": _category,
-        "stanza": _category,
-        "muc_light": _category,
-        "muc": _category,
-    },
-    "AdminMutation": {"stanza": _category, "muc_light": _category, "muc": _category},
+    "AdminQuery": dict.fromkeys(("account", "stanza", "muc_light", "muc"), _category),
+    "AdminMutation": dict.fromkeys(("stanza", "muc_light", "muc"), _category),
     "AdminSubscription": {"stanza": _subscription_root},
     "AccountAdminQuery": {"listUsers": _list_users},
     "StanzaAdminQuery": {"getLastMessages": _last_messages},
