@@ -40,7 +40,7 @@ import attrs
 from .._codec import STRUCTURE_ERRORS, structure_strict
 from ..errors import InvalidArgumentError
 from ..paging.microseconds import GraphQLCursor
-from ..paging.seconds import CursorState
+from ..paging.seconds_cursor import CursorState
 from ._options import CheckpointError
 from ._sources import Source
 

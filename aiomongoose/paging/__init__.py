@@ -1,6 +1,7 @@
 """Paging backwards through an archive: one :class:`History` over two pagers.
 
-- :mod:`.seconds`: REST's second-granular pager and its cursor;
+- :mod:`.seconds`: REST's second-granular pager; :mod:`.seconds_cursor`: its cursor;
+  :mod:`.cap_floor`: what REST answers showed of each domain's page cap;
 - :mod:`.microseconds`: GraphQL's microsecond pager and its cursor;
 - :mod:`.history`: the async iterator, keyed by the archive it pages (:class:`ArchiveKey`);
 - :func:`archive_opener`: how a group plugs its page reads into both.
@@ -15,9 +16,10 @@ from .._api import Wire
 from .._validate import before_microseconds, before_seconds
 from ..errors import UnsupportedOperationError
 from ..models import MessageList
+from .cap_floor import CapFloor
 from .history import ArchiveKey, Fetch, History, Opener, Pager
 from .microseconds import GraphQLPager
-from .seconds import BackwardPager, CapFloor
+from .seconds import BackwardPager
 
 __all__ = ["ArchiveKey", "CapFloor", "History", "archive_opener"]
 
@@ -41,7 +43,7 @@ def archive_opener(
     REST floors it to the second, GraphQL keeps its microseconds. ``rest_read=None``: the
     archive is not readable over REST, and opening it there raises
     :class:`~aiomongoose.errors.UnsupportedOperationError` saying ``rest_refusal``.
-    ``cap_floor``: see :class:`.seconds.CapFloor`."""
+    ``cap_floor``: see :class:`.cap_floor.CapFloor`."""
 
     def open_(wire: Wire) -> tuple[Fetch, Pager]:
         if wire == "graphql":

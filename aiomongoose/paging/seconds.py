@@ -35,90 +35,20 @@ on content: only on counts, reported seconds and the server's ordering rules.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
 
-from .._codec import STRUCTURE_ERRORS, structure_strict
 from ..errors import InvalidArgumentError
 from ..models import ArchivedMessage, MessageList
+from .seconds_cursor import BELOW, DEFAULT_PAGE_SIZE, ESCAPE, NORMAL, CursorState
 from .signals import Inconsistent, StallDetected
 
-__all__ = ["DEFAULT_PAGE_SIZE", "BackwardPager", "CapFloor", "CursorState"]
+__all__ = ["DEFAULT_PAGE_SIZE", "BackwardPager"]
 
-# MongooseIM 6.x's default max_result_limit: the page size the pager asks for by default.
-DEFAULT_PAGE_SIZE = 50
 # MongooseIM 3.x answers a limit above 500 with an error; 6.x caps any limit silently.
 ESCAPE_LIMIT = 500
-
-_CURSOR_VERSION = 2
-NORMAL, ESCAPE, BELOW = 0, 1, 2  # what the next request is (see the module's docstring)
-
-_count = attrs.validators.and_(attrs.validators.instance_of(int), attrs.validators.ge(0))
-_optional_count = attrs.validators.optional(_count)
-
-
-# Validators run when a cursor is built (from JSON included), not on the pager's updates.
-@attrs.define(on_setattr=attrs.setters.NO_OP)
-class CursorState:
-    """Everything needed to resume paging; JSON-serialisable through :meth:`to_json`."""
-
-    upper: int | None = attrs.field(default=None, validator=_optional_count)
-    # reported second of the oldest delivered message, and how many delivered report it
-    oldest: int | None = attrs.field(default=None, validator=_optional_count)
-    at_oldest: int = attrs.field(default=0, validator=_count)
-    # page_size: the `limit` of ordinary requests
-    limit: int = attrs.field(default=DEFAULT_PAGE_SIZE, validator=attrs.validators.ge(1))
-    # the longest answer seen: the server's cap is at least this; proven exact or not
-    cap_seen: int = attrs.field(default=0, validator=_count)
-    cap_exact: bool = False
-    # the length of the last answer if it was shorter than its limit
-    short_page: int | None = attrs.field(default=None, validator=_optional_count)
-    phase: int = attrs.field(
-        default=NORMAL, validator=attrs.validators.in_((NORMAL, ESCAPE, BELOW))
-    )
-    done: bool = False
-
-    def __attrs_post_init__(self) -> None:
-        if (self.oldest is None) != (self.at_oldest == 0) or (
-            self.phase != NORMAL and self.oldest is None
-        ):
-            raise ValueError("oldest, at_oldest and phase do not fit together")
-
-    def to_json(self) -> dict[str, Any]:
-        data = attrs.asdict(self)
-        data["v"] = _CURSOR_VERSION
-        return data
-
-    @classmethod
-    def from_json(cls, data: object) -> CursorState:
-        if not isinstance(data, Mapping) or type(data.get("v")) is not int:
-            raise InvalidArgumentError("not a history cursor")
-        if data["v"] == 1:
-            data = _from_version_1(data)
-        elif data["v"] != _CURSOR_VERSION:
-            raise InvalidArgumentError("a history cursor from another version of aiomongoose")
-        fields = {k: v for k, v in data.items() if k != "v"}
-        try:
-            return structure_strict(fields, cls)
-        except STRUCTURE_ERRORS as exc:
-            raise InvalidArgumentError(f"bad history cursor: {exc}") from None
-
-
-def _from_version_1(data: Mapping[str, Any]) -> dict[str, Any]:
-    """A cursor written by aiomongoose 1.x: the same suffix, less knowledge of the server."""
-    known = {"v", "upper", "oldest", "at_oldest", "max_page", "limit", "probing", "done"}
-    unknown = set(data) - known
-    if unknown:
-        raise InvalidArgumentError(f"unknown history cursor key {sorted(unknown)[0]!r}")
-    out = {k: data[k] for k in ("upper", "oldest", "at_oldest", "done") if k in data}
-    if data.get("limit") is not None:
-        out["limit"] = data["limit"]
-    if "max_page" in data:
-        out["cap_seen"] = data["max_page"]
-    out["v"] = _CURSOR_VERSION
-    return out
 
 
 class BackwardPager:
@@ -148,7 +78,7 @@ class BackwardPager:
         """A pager for ``before`` (seconds) and ``page_size``, or resuming from ``cursor``.
 
         ``cap_floor``: the longest answer already seen from this server for the archive's
-        domain (:class:`CapFloor`), a lower bound of its cap."""
+        domain (:class:`.cap_floor.CapFloor`), a lower bound of its cap."""
         limit = DEFAULT_PAGE_SIZE if page_size is None else page_size
         if cursor is not None:
             state = CursorState.from_json(cursor)
@@ -376,31 +306,6 @@ class BackwardPager:
             if upper is not None
             else ""
         )
-
-
-class CapFloor:
-    """The longest REST answer a client has seen, per domain of the archive's owner.
-
-    The server's cap (``max_result_limit``) is set per host type, so every archive of a
-    domain shares it: what one history or ``recent()`` call saw tells the next history of
-    that domain that answers of that length are not the cap, which settles the end of a
-    small archive that would otherwise be left in doubt.
-    """
-
-    def __init__(self) -> None:
-        self._seen: dict[str, int] = {}
-
-    @staticmethod
-    def _domain(owner: str) -> str:
-        return owner.partition("/")[0].rpartition("@")[2].lower()
-
-    def of(self, owner: str) -> int:
-        return self._seen.get(self._domain(owner), 0)
-
-    def saw(self, owner: str, length: int) -> None:
-        domain = self._domain(owner)
-        if length > self._seen.get(domain, 0):
-            self._seen[domain] = length
 
 
 def _count_tail(page: Sequence[ArchivedMessage], timestamp: int) -> int:

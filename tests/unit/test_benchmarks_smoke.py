@@ -18,7 +18,8 @@ if str(ROOT) not in sys.path:  # `benchmarks/` is not installed: it lives beside
 
 from aiomongoose._codec import parse_archive  # noqa: E402
 from aiomongoose.messages.sse import EventDecoder, parse_event, subscribe_query  # noqa: E402
-from aiomongoose.paging.seconds import BackwardPager, CursorState  # noqa: E402
+from aiomongoose.paging.seconds import BackwardPager  # noqa: E402
+from aiomongoose.paging.seconds_cursor import CursorState  # noqa: E402
 from benchmarks import data as bench_data  # noqa: E402
 from benchmarks.contestants import available  # noqa: E402
 from benchmarks.decode import DecodeConfig, run_decode  # noqa: E402

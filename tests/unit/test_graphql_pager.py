@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from aiomongoose.errors import InvalidArgumentError
 from aiomongoose.models import ArchivedMessage, GraphQLArchivedMessage, MessageList
 from aiomongoose.paging.microseconds import GraphQLCursor, GraphQLPager
-from aiomongoose.paging.seconds import CursorState
+from aiomongoose.paging.seconds_cursor import CursorState
 from aiomongoose.paging.signals import Inconsistent, StallDetected
 
 US = 1_000_000

@@ -26,7 +26,9 @@ from hypothesis import strategies as st
 
 from aiomongoose.errors import InvalidArgumentError
 from aiomongoose.models import ArchivedMessage
-from aiomongoose.paging.seconds import DEFAULT_PAGE_SIZE, BackwardPager, CapFloor, CursorState
+from aiomongoose.paging.cap_floor import CapFloor
+from aiomongoose.paging.seconds import DEFAULT_PAGE_SIZE, BackwardPager
+from aiomongoose.paging.seconds_cursor import CursorState
 from aiomongoose.paging.signals import Inconsistent, StallDetected
 
 T = 1_700_000_000
