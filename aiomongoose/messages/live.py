@@ -11,6 +11,7 @@ Two modes, one promise (every incoming message once, in order, nothing lost sile
 * **REST (polling).** ``recent()`` every ``poll_interval`` seconds, paged back with the
   second-granular care of ``history()``: each poll reads the archive back to the last
   reported second it had seen and counts the entries of that second it already knew.
+  :class:`~aiomongoose.messages.poll.ArchivePoller` does it; the subscription delegates.
 
 docs/server-behaviour.md, "Subscriptions over SSE", says what the server sends.
 """
@@ -41,7 +42,7 @@ from ..errors import (
 )
 from ..jid import bare
 from ..models import ArchivedMessage, IncomingMessage, MessageList
-from ..paging import History
+from .poll import ArchivePoller, OpenHistory
 from .sse import EventDecoder, archive_id_for, parse_event, subscribe_query
 
 __all__ = ["Subscription"]
@@ -50,8 +51,6 @@ log = logging.getLogger("aiomongoose")
 
 # (before_us, limit) -> a GraphQL page of the caller's archive, oldest first.
 ReadPage = Callable[[int | None, int], Awaitable[tuple[MessageList, int | None]]]
-# () -> the caller's archive over REST, newest first.
-OpenHistory = Callable[[], History]
 
 _SSE_PATH = ("graphql", "sse")
 _READ_BACK_PAGE = 50
@@ -93,7 +92,7 @@ class Subscription:
         self._on_reconnect = on_reconnect
         self.reconnects = 0
         self._opened = False
-        self._polling = False  # REST: poll the archive; GraphQL: read the event stream
+        self._poller: ArchivePoller | None = None  # REST: poll the archive; GraphQL: SSE
         self._closed = False
         self._pending: deque[IncomingMessage] = deque()
         # SSE
@@ -105,9 +104,6 @@ class Subscription:
         self._anchor_id: str | None = None  # the newest archived message accounted for
         self._anchor_us: int | None = None
         self._archive_off = False
-        # REST polling: the newest reported second seen, and how many entries report it
-        self._second: int | None = None
-        self._at_second = 0
 
     async def __aenter__(self) -> Subscription:
         await self._open()
@@ -134,8 +130,8 @@ class Subscription:
                 message = self._pending.popleft()
                 if self._is_new(message):
                     return message
-            if self._polling:
-                await self._poll()
+            if self._poller is not None:
+                self._pending.extend(await self._poller.poll())
             elif self._resp is None:  # a reconnection raised, and iteration goes on
                 await self._reconnect("the stream was not open")
             else:
@@ -171,8 +167,11 @@ class Subscription:
                 self._drop_stream()
                 raise
         else:
-            self._polling = True
-            await self._poll_anchor()
+            poller = ArchivePoller(
+                self._transport, self.caller, self._open_history, self._poll_interval
+            )
+            self._poller = poller
+            await poller.anchor()
         self._opened = True
 
     async def _connect(self) -> None:
@@ -315,50 +314,6 @@ class Subscription:
         if gap:
             self._anchor_id, self._anchor_us = gap[0].stanza_id, gap[0].timestamp_us
 
-    # -- REST polling ----------------------------------------------------------------------
-
-    async def _poll_anchor(self) -> None:
-        newest = await self._entries_since(None)
-        if newest:
-            self._remember_second(newest)
-        else:
-            self._second, self._at_second = 0, 0  # an empty archive: all that comes is new
-
-    async def _poll(self) -> None:
-        await asyncio.sleep(self._poll_interval)
-        if self._transport.closed:
-            raise ClientClosedError("this AdminClient is closed")
-        entries = await self._entries_since(self._second)
-        if not entries:
-            return
-        second = self._second
-        at_second = [e for e in entries if e.timestamp == second]
-        fresh = at_second[self._at_second :] + [e for e in entries if e.timestamp != second]
-        for record in fresh:
-            if bare(record.sender).lower() != self._owner:
-                self._pending.append(_from_rest(record, self.caller))
-        self._remember_second(entries)
-
-    async def _entries_since(self, second: int | None) -> list[ArchivedMessage]:
-        """The archive's entries reporting ``second`` or later, oldest first; with
-        ``None``, those of the newest second."""
-        newest_first: list[ArchivedMessage] = []
-        async for record in self._open_history():
-            floor = second
-            if floor is None:
-                floor = newest_first[0].timestamp if newest_first else record.timestamp
-            if record.timestamp < floor:
-                break
-            newest_first.append(record)
-        return newest_first[::-1]
-
-    def _remember_second(self, entries: list[ArchivedMessage]) -> None:
-        newest = entries[-1].timestamp
-        count = sum(1 for e in entries if e.timestamp == newest)
-        if newest == self._second:
-            count = max(count, self._at_second)
-        self._second, self._at_second = newest, count
-
 
 def _microseconds(message: IncomingMessage) -> int:
     delta = message.received_at - from_microseconds(0)
@@ -380,17 +335,4 @@ def _from_archive(record: ArchivedMessage, caller: str) -> IncomingMessage:
         stanza=stanza,
         received_at=record.sent_at,
         archive_id=record.stanza_id or archive_id_for(fields.stanza_ids, bare(caller).lower()),
-    )
-
-
-def _from_rest(record: ArchivedMessage, caller: str) -> IncomingMessage:
-    # A REST record carries no stanza: the address and type are not reported.
-    return IncomingMessage(
-        sender=record.sender,
-        to=bare(caller),
-        type="chat",
-        message_id=record.message_id,
-        body=record.body,
-        stanza="",
-        received_at=record.sent_at,
     )
