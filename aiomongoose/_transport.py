@@ -1,11 +1,13 @@
-"""The one transport: owns the aiohttp session, builds URLs, retries, maps failures to errors.
+"""The one transport: builds URLs, sends requests, retries, reads answers, opens streams.
 
 The groups hand it a :class:`~aiomongoose._wire.RestCall` (:meth:`Transport.rest`) or a
 :class:`~aiomongoose._wire.GraphQLCall` (:meth:`Transport.graphql`). Path *segments* are
 quoted with ``safe=""`` so a JID's ``/`` travels as ``%2F`` (yarl's ``/`` operator would
 keep it as a path separator, and the server would read the resource as the next segment).
 What is retried is decided in :mod:`aiomongoose.retry`; GraphQL's error envelope is read
-by :mod:`aiomongoose._graphql`.
+by :mod:`aiomongoose._graphql`. The session and the slots, per event loop, are
+:mod:`aiomongoose._sessions`' (a base class); failures mapped to errors, and credentials
+kept out of them, :mod:`aiomongoose._failures`' (the other).
 """
 
 from __future__ import annotations
@@ -14,28 +16,23 @@ import asyncio
 import functools
 import logging
 import time
-import weakref
-from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Coroutine, Mapping, Sequence
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import aiohttp
-from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from . import _graphql
 from ._codec import dumps
+from ._failures import Redacting, transport_error
 from ._secrets import Redactor, basic_token
+from ._sessions import SessionOwner
 from ._wire import GraphQLCall, RestCall
 from .errors import (
     ClientClosedError,
-    ConnectionFailedError,
-    EventLoopError,
     InvalidArgumentError,
-    MongooseIMError,
     ProtocolError,
-    RequestTimeoutError,
-    TransportError,
     error_for,
 )
 from .retry import RetryPolicy, retry_after_seconds, retryable_failure, retryable_status
@@ -43,7 +40,6 @@ from .retry import RetryPolicy, retry_after_seconds, retryable_failure, retryabl
 __all__ = ["Transport"]
 
 log = logging.getLogger("aiomongoose")
-T = TypeVar("T")
 
 JSON_HEADERS = {"Content-Type": "application/json"}
 #: The largest answer read, decoded (gzip inflated): far above a real page (500 records of
@@ -52,7 +48,7 @@ DEFAULT_MAX_ANSWER_BYTES = 64 * 1024 * 1024
 _GRAPHQL = ("graphql",)
 
 
-class Transport:
+class Transport(SessionOwner, Redacting):
     """One base URL, one session, one set of credentials."""
 
     def __init__(
@@ -68,103 +64,30 @@ class Transport:
         retry: RetryPolicy | None = None,
         max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
     ) -> None:
+        SessionOwner.__init__(self, session, max_connections)
         self.base_url = base_url
         self._user = None if credentials is None else credentials[0]
-        self._session = session
-        self._owns_session = session is None
         self._timeout = timeout
         self._headers = {"Host": host_header} if host_header else {}
-        self._redactor: Redactor | None = None
+        redactor: Redactor | None = None
         if credentials is not None:
             # Built once, here: the only place the password exists after __init__ (besides
             # the redactor, which keeps echoed credentials out of errors).
             self._headers["Authorization"] = basic_authorization(*credentials)
-            self._redactor = Redactor(*credentials)
+            redactor = Redactor(*credentials)
+        Redacting.__init__(self, redactor)
         self._json_headers = {**self._headers, **JSON_HEADERS}
-        self._max_connections = max_connections
         self._ssl = ssl
         self.max_answer_bytes = max_answer_bytes
-        self._semaphore: asyncio.Semaphore | None = None
-        self._waiting = 0  # calls waiting for a slot: woken by close()
-        # The loop the session and the slots belong to, and the async generator whose
-        # clean-up closes a session we made when that loop shuts down (see _made_session).
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._guard: AsyncGenerator[None, None] | None = None
         self._graphql_url: str | None = None
         #: The retry policy (None: every request is tried once).
         self.retry = retry
         #: Retries made so far: tries beyond the first, over all requests.
         self.retries = 0
-        self.closed = False
 
     @property
     def auth_user(self) -> str | None:
         return self._user
-
-    async def _enter_loop(self) -> None:
-        """Check (cheaply) that the running loop is the one the session and slots serve."""
-        if self.closed:
-            raise ClientClosedError("this AdminClient is closed")
-        loop = asyncio.get_running_loop()
-        if loop is not self._loop:
-            await self._move_to(loop)
-
-    async def _move_to(self, loop: asyncio.AbstractEventLoop) -> None:
-        session = self._session
-        if not self._owns_session:
-            # A session given to us is never replaced; aiohttp's would fail obscurely.
-            if session is not None and getattr(session, "_loop", loop) is not loop:
-                raise EventLoopError(
-                    "the aiohttp session given to AdminClient belongs to another event loop "
-                    "(a session is bound to the loop it was made in; the client never "
-                    "replaces yours): make the session in the loop that uses the client"
-                )
-        elif session is not None:
-            old = self._loop
-            if old is not None and not old.is_closed():
-                raise EventLoopError(
-                    "this AdminClient's session belongs to another event loop, which is still "
-                    "open: use the client from that loop, or one client per loop"
-                )
-            # Its loop closed without asyncio.run's clean-up: its connections died with it.
-            await self._drop_session()
-        self._loop = loop
-        self._semaphore = None  # bound to the old loop once anybody waited on it
-
-    async def _session_now(self) -> aiohttp.ClientSession:
-        """The session, taken only once the call holds a slot (close() may have come)."""
-        if self.closed:
-            raise ClientClosedError("this AdminClient is closed")
-        session = self._session
-        if session is None:
-            return await self._made_session()
-        if session.closed:
-            raise ClientClosedError("the aiohttp session given to AdminClient is closed")
-        return session
-
-    async def _made_session(self) -> aiohttp.ClientSession:
-        # Created lazily, inside the running loop (aiohttp warns otherwise). An async
-        # generator holds it: when the loop shuts down (asyncio.run, a test framework's
-        # loop), its shutdown_asyncgens() closes the generator, which closes the session
-        # properly and lets the next loop make a new one.
-        connector = aiohttp.TCPConnector(limit=self._max_connections)
-        session = aiohttp.ClientSession(connector=connector)
-        guard = _closed_with_the_loop(weakref.ref(self), session)
-        await guard.__anext__()  # registers it with the running loop
-        self._session, self._guard = session, guard
-        return session
-
-    def _forget(self, session: aiohttp.ClientSession) -> None:
-        if self._session is session:
-            self._session, self._guard = None, None
-
-    async def _drop_session(self) -> None:
-        guard, session = self._guard, self._session
-        self._session, self._guard = None, None
-        if guard is not None:
-            await guard.aclose()  # closes the session
-        elif session is not None:
-            await session.close()
 
     def url(self, segments: Sequence[str], params: Mapping[str, int] | None = None) -> URL:
         text = f"{self.base_url}/{_quoted_path(tuple(segments))}"
@@ -201,14 +124,14 @@ class Transport:
                 ssl=self._ssl,
             )
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            raise _transport_error("GET", url, exc, 1) from exc
+            raise transport_error("GET", url, exc, 1) from exc
         kind = resp.headers.get("Content-Type", "").partition(";")[0].strip().lower()
         if resp.status == 200 and kind == "text/event-stream":
             return resp
         try:
             body = self.clean(await self._read(resp))
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            raise self.redact(_transport_error("GET", url, exc, 1)) from exc
+            raise self.redact(transport_error("GET", url, exc, 1)) from exc
         finally:
             resp.release()
         shown = str(url.with_query(None))
@@ -218,14 +141,6 @@ class Transport:
             raise self.redact(error)
         self.parse(functools.partial(_graphql.check, method="GET", url=shown), resp.status, body)
         raise ProtocolError("expected an event stream", status=resp.status, body=body)
-
-    def _slots(self) -> asyncio.Semaphore:
-        # Bounds this client's requests in flight, whoever owns the session, so that a
-        # timeout only runs once the request holds a slot (aiohttp's own timers would
-        # also count the wait for a free connection of the pool).
-        if self._semaphore is None:
-            self._semaphore = asyncio.Semaphore(self._max_connections)
-        return self._semaphore
 
     def rest(
         self, call: RestCall, timeout: aiohttp.ClientTimeout | None
@@ -265,41 +180,6 @@ class Transport:
         data = self.parse(check, status, body)
         return data, status, body
 
-    def clean(self, body: bytes) -> bytes:
-        """``body`` without this client's credentials (for error answers)."""
-        return body if self._redactor is None else self._redactor.body(body)
-
-    def redact(self, exc: MongooseIMError) -> MongooseIMError:
-        """``exc`` (and its chain) without this client's credentials, in place."""
-        if self._redactor is not None:
-            self._redactor.error(exc)
-        return exc
-
-    def parse(self, parse: Callable[[int, bytes], T], status: int, body: bytes) -> T:
-        """``parse(status, body)``; when it raises, the error tells nothing of this client's
-        credentials: it is built again from the answer without them (so that no excerpt or
-        clipped value cuts a token in two), then redacted. Costs nothing when it succeeds."""
-        try:
-            return parse(status, body)
-        except MongooseIMError as exc:
-            if self._redactor is None:
-                raise
-            error = exc
-        clean = self._redactor.body(body)
-        if clean != body:
-            try:
-                parse(status, clean)
-            except MongooseIMError as exc:
-                error = exc
-        raise self.redact(error)  # outside `except`: no unredacted __context__
-
-    def guard(self, parse: Callable[..., T], *args: Any) -> T:
-        """``parse(*args)`` for an answer already decoded: its error is redacted."""
-        try:
-            return parse(*args)
-        except MongooseIMError as exc:
-            raise self.redact(exc) from exc.__cause__
-
     async def request(
         self,
         method: str,
@@ -335,7 +215,7 @@ class Transport:
                     or failures >= policy.attempts
                     or not retryable_failure(method, exc, idempotent=idempotent)
                 ):
-                    raise self.redact(_transport_error(method, url, exc, failures)) from exc
+                    raise self.redact(transport_error(method, url, exc, failures)) from exc
                 await self._pause(policy, method, url, failures, type(exc).__name__, None)
                 continue
             if status < 300:
@@ -482,40 +362,6 @@ class Transport:
             )
         )
 
-    async def close(self) -> None:
-        """Calls waiting for a slot end with ClientClosedError at once; calls in flight on
-        the session we made end with it too (closing it aborts them); on a caller's session
-        they finish. Idempotent."""
-        self.closed = True
-        if self._semaphore is not None:
-            for _ in range(self._waiting):  # each wakes, sees `closed` and gives up
-                self._semaphore.release()
-        if not self._owns_session:
-            self._session = None
-            return
-        loop, running = self._loop, asyncio.get_running_loop()
-        if loop is not None and loop is not running and not loop.is_closed():
-            # Closed from another loop while its own is still open: close it there.
-            guard, self._session, self._guard = self._guard, None, None
-            if guard is not None:
-                asyncio.run_coroutine_threadsafe(guard.aclose(), loop)
-            return
-        await self._drop_session()
-
-
-async def _closed_with_the_loop(
-    transport: weakref.ref[Transport], session: aiohttp.ClientSession
-) -> AsyncGenerator[None, None]:
-    """Suspended for the session's life: closing the generator (loop shutdown, GC, close())
-    closes the session."""
-    try:
-        yield
-    finally:
-        owner = transport()
-        if owner is not None:
-            owner._forget(session)
-        await session.close()
-
 
 @functools.lru_cache(maxsize=1024)
 def _quoted_path(segments: tuple[str, ...]) -> str:
@@ -526,36 +372,3 @@ def _quoted_path(segments: tuple[str, ...]) -> str:
 def basic_authorization(user: str, password: str) -> str:
     """The ``Authorization`` value for HTTP Basic, UTF-8 encoded (RFC 7617)."""
     return f"Basic {basic_token(user, password)}"
-
-
-def _transport_error(method: str, url: URL, exc: BaseException, tries: int) -> TransportError:
-    _scrub(exc)
-    if isinstance(exc, asyncio.TimeoutError):
-        detail = str(exc)
-        what = f"timed out: {detail}" if detail else "timed out"
-    else:
-        what = f"failed: {type(exc).__name__}: {exc}"
-    if tries > 1:
-        what += f" (tried {tries} times)"
-    text = f"{method} {url.with_query(None)} {what}"
-    if isinstance(exc, asyncio.TimeoutError):  # aiohttp's ServerTimeoutError is one too
-        return RequestTimeoutError(text)
-    if isinstance(exc, (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError)):
-        return ConnectionFailedError(text)
-    return TransportError(text)
-
-
-def _scrub(exc: BaseException) -> None:
-    # aiohttp's ClientResponseError (an answer that is not HTTP) keeps the request headers,
-    # our Authorization among them, in its args and repr: drop that header.
-    if not isinstance(exc, aiohttp.ClientResponseError):
-        return
-    info = exc.request_info
-    if "Authorization" not in info.headers:
-        return
-    headers = CIMultiDict(info.headers)
-    headers.popall("Authorization")
-    exc.request_info = aiohttp.RequestInfo(
-        info.url, info.method, CIMultiDictProxy(headers), info.real_url
-    )
-    exc.args = (exc.request_info, exc.history)
