@@ -12,7 +12,9 @@ from typing import Any
 from ._archive import StoredMessage
 from ._jid import ParsedJID, parse_jid
 from ._rooms import SERVICE_PREFIXES, Room, RoomKind
+from ._routing import LiveMessage
 from ._state import AppState
+from ._xmpp import render_live_stanza
 
 __all__ = [
     "ROOM_PAGE_CAP",
@@ -72,11 +74,39 @@ def send_to_muc_light(
     if sender.key not in room.members:
         raise RoomError("not_room_member", "Given user does not occupy this room", 403)
     time_us = state.clock.next_send_us()
-    if not state.rooms.archived_room(room):
-        return None
     author = sender.key  # the bare JID, as the room broadcasts it
     message_id = state.new_message_id()
-    return state.rooms.store(room, author, time_us=time_us, body=body, message_id=message_id)
+    stored = None
+    if state.rooms.archived_room(room):
+        stored = state.rooms.store(room, author, time_us=time_us, body=body, message_id=message_id)
+    _broadcast(state, room, author, time_us, body, message_id, stored)
+    return stored
+
+
+def _broadcast(
+    state: AppState,
+    room: Room,
+    author: str,
+    time_us: int,
+    body: str,
+    message_id: str,
+    stored: StoredMessage | None,
+) -> None:
+    """MUC Light's broadcast (``mod_muc_light_codec_modern:encode``): a ``groupchat`` from
+    ``room/author`` to the bare JID of every member, the author included, routed as any
+    message to a bare JID is (the highest-priority sessions: SSE subscriptions too). The
+    room archive's ``<stanza-id by=room/>`` rides along when it archived the message;
+    members' own archives do not keep groupchat messages (mod_mam's default)."""
+    sender = f"{room.jid}/{author}"
+    archived_as = None if stored is None else (room.jid.lower(), stored.stanza_id)
+    for member in room.members:
+        recipient = parse_jid(member)
+        receivers = [] if recipient is None else state.router.receivers(recipient)
+        if receivers:
+            stanza = render_live_stanza(sender, member, message_id, body, "groupchat", archived_as)
+            live = LiveMessage(sender, time_us, message_id, stanza)
+            for session in receivers:
+                session.inbox.put_nowait(live)
 
 
 def send_to_muc(state: AppState, room_jid: ParsedJID, sender: str, body: str) -> None:
