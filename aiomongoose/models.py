@@ -139,8 +139,13 @@ class IncomingMessage:
     ``message_id`` its ``id`` attribute (may be ``""``, not unique); ``body`` is ``None``
     without a ``<body>``; ``stanza`` is the XML. ``received_at`` is when the server routed
     it (microseconds; over REST polling, when it was archived). ``archive_id`` is the
-    ``stanza_id`` that the archive reports for the same message (``getLastMessages``),
-    or ``None`` when the server did not archive it (no body, a headline, archiving off).
+    ``stanza_id`` that the archive holding it reports for the same message: the caller's
+    (``getLastMessages``), or for a room message the room's (``client.rooms.recent()``);
+    ``None`` when the server did not archive it (no body, a headline, archiving off).
+
+    A message from a MUC Light room the caller is a member of has the type
+    ``"groupchat"`` and the sender ``room@service/<author's bare JID>``: :attr:`room` and
+    :attr:`author` split it.
     """
 
     sender: str
@@ -151,6 +156,17 @@ class IncomingMessage:
     stanza: str
     received_at: datetime
     archive_id: str | None = None
+
+    @property
+    def room(self) -> str | None:
+        """The room's bare JID for a ``groupchat`` message, else ``None``."""
+        return self.sender.partition("/")[0] if self.type == "groupchat" else None
+
+    @property
+    def author(self) -> str | None:
+        """Who wrote a ``groupchat`` message: the resource of :attr:`sender` (MUC Light:
+        the author's bare JID; MUC: the nick, which may contain ``/``), else ``None``."""
+        return self.sender.partition("/")[2] if self.type == "groupchat" else None
 
 
 class MessageList(Sequence[ArchivedMessage]):

@@ -7,6 +7,7 @@ client speaks, and parse the answer with the same module.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from datetime import datetime
@@ -27,6 +28,7 @@ from ..errors import InvalidArgumentError
 from ..jid import validate_jid
 from ..models import Message, MessageList
 from ..paging import ArchiveKey, CapFloor, History, archive_opener
+from ..rooms import graphql as room_graphql
 from . import graphql, rest
 from .live import Subscription
 
@@ -165,7 +167,11 @@ class Messages:
         it ends or drops (``max_reconnects`` attempts per interruption; ``None``: no limit),
         the gap filled from the archive so that no archived message is lost or repeated.
         REST (3.x-6.5): polls the archive every ``poll_interval`` seconds. Either way only
-        messages from others are yielded. ``on_reconnect(n, reason)`` is called before each
+        messages from others are yielded. Messages of the MUC Light rooms ``caller`` is a
+        member of arrive too (``type="groupchat"``, see
+        :attr:`~aiomongoose.IncomingMessage.room`), over GraphQL only; after a
+        reconnection each room the subscription has heard from is read back the same way
+        (docs/guides/live-messages.rst, "Rooms"). ``on_reconnect(n, reason)`` is called before each
         reconnection. Errors before the stream: ``UnauthorizedError``; ``BadRequestError``
         for an unknown user. Leaving the ``async with`` (or ``aclose()``) closes the stream.
         """
@@ -184,6 +190,15 @@ class Messages:
         async def read_page(before_us: int | None, limit: int) -> tuple[MessageList, int | None]:
             return await self._graphql_page(caller, None, before_us, limit, None)
 
+        async def read_room_page(
+            room: str, before_us: int | None, limit: int
+        ) -> tuple[MessageList, int | None]:
+            call = room_graphql.recent("muc_light", room, before_us, limit)
+            data, status, body = await self._transport.graphql(call, None)
+            return self._transport.guard(
+                functools.partial(room_graphql.parse_recent, "muc_light"), data, status, body
+            )
+
         def open_history() -> History:
             # Each poll reads back only to the newest second it knew, usually one page:
             # the end of a small archive is no news for every poll.
@@ -194,6 +209,7 @@ class Messages:
             self._api,
             caller,
             read_page=read_page,
+            read_room_page=read_room_page,
             open_history=open_history,
             poll_interval=float(poll_interval),
             max_reconnects=max_reconnects,

@@ -8,6 +8,9 @@ Two modes, one promise (every incoming message once, in order, nothing lost sile
   the caller's archive back to the last archived message it yielded and yields what came
   in meanwhile, before the new stream's messages. A live message names its archive id
   (``<stanza-id by=caller>``): that id anchors the read-back and keys out duplicates.
+  Messages of MUC Light rooms (``groupchat``, ``<stanza-id by=room>``) are read back the
+  same way from each room the subscription has heard from (:mod:`.gaps`); the caller's
+  own messages, which a room echoes, are not yielded.
 * **REST (polling).** ``recent()`` every ``poll_interval`` seconds, paged back with the
   second-granular care of ``history()``: each poll reads the archive back to the last
   reported second it had seen and counts the entries of that second it already knew.
@@ -22,13 +25,12 @@ import asyncio
 import functools
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from types import TracebackType
 
 import aiohttp
 
 from .._api import Api
-from .._stanza import StanzaError, message_fields
 from .._time import from_microseconds
 from .._transport import Transport
 from ..errors import (
@@ -41,24 +43,18 @@ from ..errors import (
     UnauthorizedError,
 )
 from ..jid import bare
-from ..models import ArchivedMessage, IncomingMessage, MessageList
+from ..models import IncomingMessage
+from .gaps import ReadPage, ReadRoomPage, RoomAnchors, from_archive, read_gap
 from .poll import ArchivePoller, OpenHistory
-from .sse import EventDecoder, archive_id_for, parse_event, subscribe_query
+from .sse import EventDecoder, parse_event, subscribe_query
 
 __all__ = ["Subscription"]
 
 log = logging.getLogger("aiomongoose")
 
-# (before_us, limit) -> a GraphQL page of the caller's archive, oldest first.
-ReadPage = Callable[[int | None, int], Awaitable[tuple[MessageList, int | None]]]
-
 _SSE_PATH = ("graphql", "sse")
-_READ_BACK_PAGE = 50
 # Archive ids yielded lately, against duplicates between a read-back and the live stream.
 _REMEMBERED = 4096
-# A live message's routing time and its archive time differ by the time it takes to archive
-# it; reading back stops this far below the anchor when the anchor itself is gone.
-_SKEW_US = 10_000_000
 
 
 class Subscription:
@@ -76,6 +72,7 @@ class Subscription:
         caller: str,
         *,
         read_page: ReadPage,
+        read_room_page: ReadRoomPage | None = None,
         open_history: OpenHistory,
         poll_interval: float,
         max_reconnects: int | None,
@@ -99,8 +96,10 @@ class Subscription:
         self._resp: aiohttp.ClientResponse | None = None
         self._decoder = EventDecoder()
         self._url = ""
-        self._seen: deque[str] = deque(maxlen=_REMEMBERED)
-        self._seen_set: set[str] = set()
+        # (room or "", archive id): a room's archive and the caller's are apart
+        self._seen: deque[tuple[str, str]] = deque(maxlen=_REMEMBERED)
+        self._seen_set: set[tuple[str, str]] = set()
+        self._rooms = RoomAnchors(caller, read_room_page)
         self._anchor_id: str | None = None  # the newest archived message accounted for
         self._anchor_us: int | None = None
         self._archive_off = False
@@ -208,7 +207,9 @@ class Subscription:
         parse = functools.partial(parse_event, url=self._url, owner=self._owner)
         for data in self._decoder.feed(chunk):
             message = self._transport.guard(parse, data, self.caller)
-            if message.archive_id is not None:
+            if message.room is not None:
+                self._rooms.saw(message, _microseconds(message))
+            elif message.archive_id is not None:
                 newest = message
             self._pending.append(message)
         if newest is not None:  # held until handed out: accounted for
@@ -245,15 +246,18 @@ class Subscription:
             return
 
     def _is_new(self, message: IncomingMessage) -> bool:
-        archive_id = message.archive_id
-        if archive_id is None:
+        room = message.room
+        if room is not None and bare(message.author or "").lower() == self._owner:
+            return False  # the caller's own message, echoed by the room
+        if message.archive_id is None:
             return True
-        if archive_id in self._seen_set:
+        key = ("" if room is None else room.lower(), message.archive_id)
+        if key in self._seen_set:
             return False
         if len(self._seen) == self._seen.maxlen:
             self._seen_set.discard(self._seen[0])
-        self._seen.append(archive_id)
-        self._seen_set.add(archive_id)
+        self._seen.append(key)
+        self._seen_set.add(key)
         return True
 
     async def _anchor_at_newest(self) -> None:
@@ -267,72 +271,37 @@ class Subscription:
             self._anchor_id, self._anchor_us = page[-1].stanza_id, page[-1].timestamp_us
 
     async def _read_back(self) -> None:
-        """Queue, oldest first, the incoming messages archived since the anchor."""
+        """Queue, oldest first, the incoming messages archived since the anchors: the
+        caller's archive's, then (after a reconnection) each known room's."""
+        missed = await self._read_back_own()
+        if self.reconnects:  # the first stream's start missed no room message
+            missed += await self._rooms.read_back()
+        missed.sort(key=lambda item: item[0])  # stable: each archive's own order holds
+        self._pending.extend(message for _, message in missed)
+
+    async def _read_back_own(self) -> list[tuple[int, IncomingMessage]]:
+        lost = "subscription of %s reconnected, but %s: messages routed to it meanwhile are lost"
         if self._archive_off:
-            if not self.reconnects:
-                return  # the first stream: nothing was missed yet
-            log.warning(
-                "subscription of %s reconnected; the server does not archive its messages, "
-                "so any routed to it meanwhile are lost",
-                self.caller,
-            )
-            return
-        gap: list[ArchivedMessage] = []  # newest first
-        collected: set[str | None] = set()
-        before: int | None = None
-        while True:
-            try:
-                page, applied = await self._read_page(before, _READ_BACK_PAGE)
-            except FeatureDisabledError:
-                self._archive_off = True
-                log.warning(
-                    "subscription of %s reconnected, but the archive is off: messages "
-                    "routed to it meanwhile are lost",
-                    self.caller,
-                )
-                return
-            reached, fresh = False, 0
-            for record in reversed(page):
-                if record.stanza_id == self._anchor_id or (
-                    self._anchor_us is not None
-                    and (record.timestamp_us or 0) < self._anchor_us - _SKEW_US
-                ):
-                    reached = True
-                    break
-                if record.stanza_id not in collected:  # `before` is inclusive: repeats
-                    collected.add(record.stanza_id)
-                    gap.append(record)
-                    fresh += 1
-            if reached or not page or len(page) < (applied or _READ_BACK_PAGE) or not fresh:
-                break
-            before = page[0].timestamp_us
-        for record in reversed(gap):
-            if record.stanza_id in self._seen_set or bare(record.sender).lower() == self._owner:
-                continue
-            self._pending.append(_from_archive(record, self.caller))
+            if self.reconnects:  # the first stream: nothing was missed yet
+                log.warning(lost, self.caller, "the server does not archive its messages")
+            return []
+        try:
+            gap = await read_gap(self._read_page, self._anchor_id, self._anchor_us)
+        except FeatureDisabledError:
+            self._archive_off = True
+            log.warning(lost, self.caller, "the archive is off")
+            return []
         # What the gap held is accounted for, whether queued or not (sent by the caller).
         if gap:
             self._anchor_id, self._anchor_us = gap[0].stanza_id, gap[0].timestamp_us
+        return [
+            (record.timestamp_us or 0, from_archive(record, self.caller))
+            for record in gap
+            if ("", record.stanza_id) not in self._seen_set
+            and bare(record.sender).lower() != self._owner
+        ]
 
 
 def _microseconds(message: IncomingMessage) -> int:
     delta = message.received_at - from_microseconds(0)
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-def _from_archive(record: ArchivedMessage, caller: str) -> IncomingMessage:
-    stanza = record.stanza or ""
-    try:
-        fields = message_fields(stanza)
-    except StanzaError as exc:
-        raise ProtocolError(f"an archived stanza of {caller} is malformed ({exc})") from None
-    return IncomingMessage(
-        sender=record.sender,
-        to=fields.to or caller,
-        type=fields.type or "normal",
-        message_id=record.message_id,
-        body=record.body,
-        stanza=stanza,
-        received_at=record.sent_at,
-        archive_id=record.stanza_id or archive_id_for(fields.stanza_ids, bare(caller).lower()),
-    )

@@ -85,6 +85,10 @@ def parse_event(data: bytes, caller: str, *, url: str, owner: str | None = None)
         fields = message_fields(stanza)
     except (TypeError, ValueError, StanzaError) as exc:
         raise ProtocolError(f"malformed event ({exc})", status=200, body=data) from None
+    archive_id = None
+    if fields.stanza_ids:  # a room message names the room's archive, others the caller's
+        by = bare(sender).lower() if fields.type == "groupchat" else owner or bare(caller).lower()
+        archive_id = archive_id_for(fields.stanza_ids, by)
     return IncomingMessage(
         sender=sender,
         to=fields.to,
@@ -93,15 +97,13 @@ def parse_event(data: bytes, caller: str, *, url: str, owner: str | None = None)
         body=fields.body,
         stanza=stanza,
         received_at=received_at,
-        archive_id=archive_id_for(fields.stanza_ids, owner or bare(caller).lower())
-        if fields.stanza_ids
-        else None,
+        archive_id=archive_id,
     )
 
 
 def archive_id_for(stanza_ids: dict[str, str], owner: str) -> str | None:
-    """The id the caller's own archive gave the message (``<stanza-id by=owner/>``);
-    ``owner`` is the caller's bare JID in lower case."""
+    """The id that ``owner``'s archive gave the message (``<stanza-id by=owner/>``);
+    ``owner`` is a bare JID in lower case: the caller's, or a room's."""
     for by, archive_id in stanza_ids.items():
         if by.lower() == owner and archive_id:
             return archive_id

@@ -10,6 +10,7 @@ import asyncio
 import logging
 
 import pytest
+from live_helpers import next_of, take
 
 from aiomongoose import (
     AdminClient,
@@ -27,14 +28,6 @@ from aiomongoose.testing import FakeMongooseIM
 BOT = "bot@wonderland.lit"
 ALICE = "alice@wonderland.lit"
 RABBIT = "rabbit@wonderland.lit"
-
-
-async def next_of(incoming, seconds: float = 5.0) -> IncomingMessage:
-    return await asyncio.wait_for(anext(incoming), seconds)
-
-
-async def take(incoming, n: int) -> list[IncomingMessage]:
-    return [await next_of(incoming) for _ in range(n)]
 
 
 @pytest.fixture

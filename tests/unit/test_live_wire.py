@@ -101,6 +101,35 @@ def test_absent_type_id_body_and_another_archives_stanza_id():
     )
 
 
+def test_a_room_message_names_the_room_archives_id_and_splits_its_sender():
+    room, author = "tea@muclight.example.com", "alice@example.com"
+    stanza = (
+        f"<message from='{room}/{author}' id='m2' to='bot@example.com' type='groupchat'>"
+        "<body>hi all</body><stanza-id by='bot@example.com' id='NOT-THIS' xmlns='urn:xmpp:sid:0'/>"
+        f"<stanza-id by='{room}' id='ROOM1' xmlns='urn:xmpp:sid:0'/></message>"
+    )
+    message = parse_event(event(stanza, sender=f"{room}/{author}"), BOT, url=URL)
+    assert (message.type, message.archive_id, message.room, message.author) == (
+        "groupchat",
+        "ROOM1",
+        room,
+        author,
+    )
+    # A MUC nick may hold "/" and "@": the sender splits on the first "/".
+    muc = IncomingMessage(
+        sender="hall@conference.example.com/a/b@c",
+        to=BOT,
+        type="groupchat",
+        message_id="",
+        body="x",
+        stanza="",
+        received_at=datetime(2026, 12, 7, tzinfo=timezone.utc),
+    )
+    assert (muc.room, muc.author) == ("hall@conference.example.com", "a/b@c")
+    direct = parse_event(event("<message type='chat'/>"), BOT, url=URL)
+    assert (direct.room, direct.author) == (None, None)
+
+
 @pytest.mark.parametrize(
     ("data", "error"),
     [

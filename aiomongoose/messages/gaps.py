@@ -1,0 +1,128 @@
+"""Reading back what a subscription missed while its stream was down.
+
+:func:`read_gap` pages an archive (the caller's, or a room's) back from its newest message to
+an anchor: the newest message of that archive the subscription already accounted for (its
+archive id, and its time for when that message is gone). :class:`RoomAnchors` keeps one
+anchor per MUC Light room the subscription has heard from: only those rooms are read back
+after a reconnection (docs/guides/live-messages.rst, "Rooms").
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+
+from .._stanza import StanzaError, message_fields
+from ..errors import ApiError, ProtocolError
+from ..jid import bare
+from ..models import ArchivedMessage, IncomingMessage, MessageList
+from .sse import archive_id_for
+
+__all__ = ["ReadPage", "ReadRoomPage", "RoomAnchors", "from_archive", "read_gap"]
+
+log = logging.getLogger("aiomongoose")
+
+# (before_us, limit) -> a GraphQL page of an archive, oldest first, and the limit applied.
+ReadPage = Callable[[int | None, int], Awaitable[tuple[MessageList, int | None]]]
+# (room, before_us, limit) -> the same for a MUC Light room's archive.
+ReadRoomPage = Callable[[str, int | None, int], Awaitable[tuple[MessageList, int | None]]]
+
+PAGE = 50
+# A live message's routing time and its archive time differ by the time it takes to archive
+# it; reading back stops this far below the anchor when the anchor itself is gone.
+SKEW_US = 10_000_000
+
+
+async def read_gap(
+    read_page: ReadPage, anchor_id: str | None, anchor_us: int | None
+) -> list[ArchivedMessage]:
+    """The archive's messages newer than the anchor, newest first (each once)."""
+    gap: list[ArchivedMessage] = []
+    collected: set[str | None] = set()
+    before: int | None = None
+    while True:
+        page, applied = await read_page(before, PAGE)
+        reached, fresh = False, 0
+        for record in reversed(page):
+            if record.stanza_id == anchor_id or (
+                anchor_us is not None and (record.timestamp_us or 0) < anchor_us - SKEW_US
+            ):
+                reached = True
+                break
+            if record.stanza_id not in collected:  # `before` is inclusive: repeats
+                collected.add(record.stanza_id)
+                gap.append(record)
+                fresh += 1
+        if reached or not page or len(page) < (applied or PAGE) or not fresh:
+            return gap
+        before = page[0].timestamp_us
+
+
+class RoomAnchors:
+    """The newest message of each MUC Light room that the subscription accounted for."""
+
+    def __init__(self, caller: str, read_room_page: ReadRoomPage | None) -> None:
+        self._caller = caller
+        self._read = read_room_page
+        self._anchors: dict[str, tuple[str, int]] = {}  # room (lower case) -> (id, time)
+
+    def saw(self, message: IncomingMessage, time_us: int) -> None:
+        """Account for a live room message that carries the room archive's id."""
+        if message.room is not None and message.archive_id is not None:
+            self._anchors[message.room.lower()] = (message.archive_id, time_us)
+
+    async def read_back(self) -> list[tuple[int, IncomingMessage]]:
+        """Each known room's messages since its anchor, with their times (unordered across
+        rooms). A room that cannot be read any more (the caller left it, the room module or
+        its archive is off) is warned about and forgotten."""
+        found: list[tuple[int, IncomingMessage]] = []
+        if self._read is None:
+            return found
+        for room, (anchor_id, anchor_us) in list(self._anchors.items()):
+            try:
+                gap = await read_gap(functools.partial(self._read, room), anchor_id, anchor_us)
+            except ApiError as exc:
+                log.warning(
+                    "subscription of %s reconnected, but room %s cannot be read back (%s): "
+                    "its messages routed meanwhile are lost",
+                    self._caller,
+                    room,
+                    exc,
+                )
+                del self._anchors[room]
+                continue
+            if gap:
+                self._anchors[room] = (gap[0].stanza_id or anchor_id, gap[0].timestamp_us or 0)
+            found.extend(
+                (r.timestamp_us or 0, from_archive(r, self._caller, room=True)) for r in gap
+            )
+        return found
+
+
+def from_archive(record: ArchivedMessage, caller: str, *, room: bool = False) -> IncomingMessage:
+    """An archived message as the subscription hands it out. Read from the caller's archive
+    it keeps the stanza's address and names the caller's archive id; read from a room's
+    (``room``), it was sent to the caller as a member and its id is the room archive's."""
+    stanza = record.stanza or ""
+    try:
+        fields = message_fields(stanza)
+    except StanzaError as exc:
+        where = "a room" if room else caller
+        raise ProtocolError(f"an archived stanza of {where} is malformed ({exc})") from None
+    if room:
+        to, archive_id = bare(caller), record.stanza_id
+    else:
+        owner = bare(caller).lower()
+        to = fields.to or caller
+        archive_id = record.stanza_id or archive_id_for(fields.stanza_ids, owner)
+    return IncomingMessage(
+        sender=record.sender,
+        to=to,
+        type=fields.type or ("groupchat" if room else "normal"),
+        message_id=record.message_id,
+        body=record.body,
+        stanza=stanza,
+        received_at=record.sent_at,
+        archive_id=archive_id,
+    )

@@ -1,0 +1,111 @@
+"""subscribe() and MUC Light rooms: room messages arrive live, the caller's own echo does
+not, and a reconnection reads back each room the subscription has heard from, merged in
+time order with the caller's own archive; over real HTTP against the fake server."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from live_helpers import next_of, take
+
+from aiomongoose import AdminClient, Message
+from aiomongoose.testing import FakeMongooseIM
+
+BOT = "bot@wonderland.lit"
+ALICE = "alice@wonderland.lit"
+RABBIT = "rabbit@wonderland.lit"
+ROOM = "tea@muclight.wonderland.lit"
+
+
+@pytest.fixture
+async def server():
+    async with FakeMongooseIM(auth=("admin", "secret")) as server:
+        for jid in (BOT, ALICE, RABBIT):
+            server.add_user(jid)
+        server.archived_rooms = "muc_light"
+        server.add_room(ROOM, members=[ALICE, BOT, RABBIT])
+        yield server
+
+
+def client_of(server: FakeMongooseIM) -> AdminClient:
+    return AdminClient(server.url, auth=("admin", "secret"), api="graphql")
+
+
+async def test_room_messages_arrive_and_the_callers_own_echo_does_not(server):
+    async with client_of(server) as client:
+        async with client.messages.subscribe(BOT) as incoming:
+            await server.wait_for_sse_sessions(1, BOT)
+            await client.rooms.send(ROOM, ALICE, "hello")
+            await client.rooms.send(ROOM, BOT, "mine")  # echoed to the bot: not yielded
+            await client.messages.send(Message(RABBIT, BOT, "direct"))
+            await client.rooms.send(ROOM, RABBIT, "second")
+            got = await take(incoming, 3)
+            assert incoming.buffered == 0
+    archived = server.room_archive_of(ROOM)
+    assert [m.body for m in got] == ["hello", "direct", "second"]
+    assert [(m.type, m.room, m.author) for m in got] == [
+        ("groupchat", ROOM, ALICE),
+        ("chat", None, None),
+        ("groupchat", ROOM, RABBIT),
+    ]
+    assert got[0].sender == f"{ROOM}/{ALICE}" and got[0].to == BOT
+    assert [got[0].archive_id, got[2].archive_id] == [archived[0].stanza_id, archived[2].stanza_id]
+    assert got[1].archive_id == server.archive_of(BOT)[-1].stanza_id
+
+
+async def test_room_messages_routed_while_disconnected_are_read_back_in_time_order(server):
+    server.drop_stream_after(1)  # the first stream breaks off after one event
+    async with client_of(server) as client:
+        async with client.messages.subscribe(BOT) as incoming:
+            await server.wait_for_sse_sessions(1, BOT)
+            await client.rooms.send(ROOM, ALICE, "live")  # the room is heard from
+            assert (await next_of(incoming)).body == "live"
+            await server.wait_for_sse_sessions(0, BOT)  # cut; nobody reads yet
+            await client.rooms.send(ROOM, ALICE, "gap 1")
+            await client.messages.send(Message(RABBIT, BOT, "direct gap"))
+            await client.rooms.send(ROOM, BOT, "own gap")  # the bot's own: not yielded
+            await client.rooms.send(ROOM, RABBIT, "gap 2")
+            got = await take(incoming, 3)
+            await client.rooms.send(ROOM, ALICE, "live again")
+            again = await next_of(incoming)
+            assert incoming.buffered == 0
+    assert [m.body for m in got] == ["gap 1", "direct gap", "gap 2"]
+    assert [m.room for m in got] == [ROOM, None, ROOM]
+    archived = {m.body: m.stanza_id for m in server.room_archive_of(ROOM)}
+    assert [got[0].archive_id, got[2].archive_id] == [archived["gap 1"], archived["gap 2"]]
+    assert got[0].sender == f"{ROOM}/{ALICE}" and got[0].to == BOT
+    assert again.body == "live again" and incoming.reconnects == 1
+
+
+async def test_a_room_not_heard_from_before_the_cut_is_not_read_back(server):
+    # Documented: the read-back covers the rooms the subscription has heard from.
+    server.drop_stream_after(1)
+    async with client_of(server) as client:
+        async with client.messages.subscribe(BOT) as incoming:
+            await server.wait_for_sse_sessions(1, BOT)
+            await client.messages.send(Message(ALICE, BOT, "live"))
+            assert (await next_of(incoming)).body == "live"
+            await server.wait_for_sse_sessions(0, BOT)
+            await client.rooms.send(ROOM, ALICE, "unseen room, in the gap")
+            await client.messages.send(Message(ALICE, BOT, "direct gap"))
+            assert (await next_of(incoming)).body == "direct gap"
+            await client.rooms.send(ROOM, ALICE, "live again")
+            assert (await next_of(incoming)).body == "live again"
+
+
+async def test_a_room_that_cannot_be_read_back_is_warned_about(server, caplog):
+    server.drop_stream_after(1)
+    async with client_of(server) as client:
+        async with client.messages.subscribe(BOT) as incoming:
+            await server.wait_for_sse_sessions(1, BOT)
+            await client.rooms.send(ROOM, ALICE, "live")
+            assert (await next_of(incoming)).body == "live"
+            await server.wait_for_sse_sessions(0, BOT)
+            await client.rooms.send(ROOM, ALICE, "lost in the gap")
+            server.graphql_disabled_categories = {"muc_light"}
+            with caplog.at_level(logging.WARNING, logger="aiomongoose"):
+                await client.messages.send(Message(ALICE, BOT, "direct gap"))
+                assert (await next_of(incoming)).body == "direct gap"
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any(ROOM in w and "lost" in w for w in warnings)
