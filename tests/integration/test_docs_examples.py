@@ -32,6 +32,7 @@ from typing import Any
 import attrs
 import pytest
 
+from aiomongoose import AdminClient
 from aiomongoose.cli import main
 from aiomongoose.testing import FakeMongooseIM
 
@@ -40,6 +41,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 DEFAULT_URLS = ("http://localhost:8088/api", "http://localhost:5551/api")
 
 ALICE, RABBIT, BOT = "alice@wonderland.lit", "rabbit@wonderland.lit", "bot@wonderland.lit"
+ROOM = "tea@muclight.wonderland.lit"
 PARTY, COURT = "tea-party@muclight.wonderland.lit", "court@conference.wonderland.lit"
 T0 = 1_700_000_000_000_000  # 2023-11-14T22:13:20Z, in microseconds
 
@@ -355,6 +357,19 @@ async def test_echo_bot_answers_over_the_fake_server() -> None:
                         break
                     await asyncio.sleep(0.02)
                 assert [m.body for m in echoed] == ["ping"], version
+                if version == "6.5":  # in a room: the answer goes to the room, once
+                    server.archived_rooms = "muc_light"
+                    server.add_room(ROOM, members=[ALICE, BOT])
+                    async with AdminClient(server.url, auth=("admin", "secret")) as client:
+                        await client.rooms.send(ROOM, ALICE, "pong?")
+                    for _ in range(300):
+                        answers = [m.body for m in server.room_archive_of(ROOM)]
+                        if len(answers) == 2:
+                            break
+                        await asyncio.sleep(0.02)
+                    await asyncio.sleep(0.1)  # the bot's own echo must not be answered
+                    assert [m.body for m in server.room_archive_of(ROOM)] == ["pong?", "pong?"]
+                    assert server.room_archive_of(ROOM)[1].sender == f"{ROOM}/{BOT}"
             finally:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
