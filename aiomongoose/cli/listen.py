@@ -23,8 +23,9 @@ EXIT_OK, EXIT_FAILED = 0, 1
 
 
 def message_line(message: IncomingMessage) -> bytes:
-    """One JSON line: the message's fields, ``received_at`` in ISO 8601 (UTC)."""
-    data = {
+    """One JSON line: the message's fields, ``received_at`` in ISO 8601 (UTC); a room
+    message adds ``room`` and ``author``."""
+    data: dict[str, str | None] = {
         "sender": message.sender,
         "to": message.to,
         "type": message.type,
@@ -35,6 +36,8 @@ def message_line(message: IncomingMessage) -> bytes:
         ),
         "archive_id": message.archive_id,
     }
+    if message.room is not None:
+        data["room"], data["author"] = message.room, message.author
     return json.dumps(data, ensure_ascii=False).encode() + b"\n"
 
 
