@@ -14,7 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from .._stanza import StanzaError, message_fields
-from ..errors import ApiError, ProtocolError
+from ..errors import ApiError, ProtocolError, ServerError, UnauthorizedError
 from ..jid import bare
 from ..models import ArchivedMessage, IncomingMessage, MessageList
 from .sse import archive_id_for
@@ -72,17 +72,23 @@ class RoomAnchors:
         if message.room is not None and message.archive_id is not None:
             self._anchors[message.room.lower()] = (message.archive_id, time_us)
 
-    async def read_back(self) -> list[tuple[int, IncomingMessage]]:
+    async def read_back(self) -> tuple[list[tuple[int, IncomingMessage]], RoomAnchors]:
         """Each known room's messages since its anchor, with their times (unordered across
-        rooms). A room that cannot be read any more (the caller left it, the room module or
-        its archive is off) is warned about and forgotten."""
+        rooms), and the anchors past them, which :meth:`take` adopts once the messages are
+        queued: a failure half-way leaves this object as it was, so a later read-back
+        covers the whole gap again. A room that cannot be read any more (a 4xx: the room is
+        gone, the room category or archive is off) is warned about and left out; a server
+        or transport failure raises."""
         found: list[tuple[int, IncomingMessage]] = []
+        after = RoomAnchors(self._caller, self._read)
         if self._read is None:
-            return found
-        for room, (anchor_id, anchor_us) in list(self._anchors.items()):
+            return found, after
+        for room, (anchor_id, anchor_us) in self._anchors.items():
             try:
                 gap = await read_gap(functools.partial(self._read, room), anchor_id, anchor_us)
             except ApiError as exc:
+                if isinstance(exc, (ServerError, UnauthorizedError)):
+                    raise
                 log.warning(
                     "subscription of %s reconnected, but room %s cannot be read back (%s): "
                     "its messages routed meanwhile are lost",
@@ -90,14 +96,19 @@ class RoomAnchors:
                     room,
                     exc,
                 )
-                del self._anchors[room]
                 continue
-            if gap:
-                self._anchors[room] = (gap[0].stanza_id or anchor_id, gap[0].timestamp_us or 0)
-            found.extend(
-                (r.timestamp_us or 0, from_archive(r, self._caller, room=True)) for r in gap
+            after._anchors[room] = (
+                (gap[0].stanza_id or anchor_id, gap[0].timestamp_us or 0)
+                if gap
+                else (anchor_id, anchor_us)
             )
-        return found
+            caller = self._caller
+            found.extend((r.timestamp_us or 0, from_archive(r, caller, room=True)) for r in gap)
+        return found, after
+
+    def take(self, other: RoomAnchors) -> None:
+        """Adopt the anchors of a completed :meth:`read_back`."""
+        self._anchors = other._anchors
 
 
 def from_archive(record: ArchivedMessage, caller: str, *, room: bool = False) -> IncomingMessage:

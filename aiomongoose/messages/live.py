@@ -242,7 +242,12 @@ class Subscription:
             except (TransportError, ApiError, ProtocolError) as exc:
                 reason = f"{type(exc).__name__}: {exc}"
                 continue
-            await self._read_back()
+            try:
+                await self._read_back()
+            except BaseException:
+                # The anchors did not move: the next step reconnects and reads it all again.
+                self._drop_stream()
+                raise
             return
 
     def _is_new(self, message: IncomingMessage) -> bool:
@@ -272,34 +277,44 @@ class Subscription:
 
     async def _read_back(self) -> None:
         """Queue, oldest first, the incoming messages archived since the anchors: the
-        caller's archive's, then (after a reconnection) each known room's."""
-        missed = await self._read_back_own()
+        caller's archive's, then (after a reconnection) each known room's. The anchors move
+        only once everything is read: a failure leaves them for the next reconnection."""
+        own, own_anchor = await self._read_back_own()
+        rooms: list[tuple[int, IncomingMessage]] = []
+        room_anchors = None
         if self.reconnects:  # the first stream's start missed no room message
-            missed += await self._rooms.read_back()
+            rooms, room_anchors = await self._rooms.read_back()
+        missed = own + rooms
         missed.sort(key=lambda item: item[0])  # stable: each archive's own order holds
         self._pending.extend(message for _, message in missed)
+        if own_anchor is not None:
+            self._anchor_id, self._anchor_us = own_anchor
+        if room_anchors is not None:
+            self._rooms.take(room_anchors)
 
-    async def _read_back_own(self) -> list[tuple[int, IncomingMessage]]:
+    async def _read_back_own(
+        self,
+    ) -> tuple[list[tuple[int, IncomingMessage]], tuple[str | None, int | None] | None]:
         lost = "subscription of %s reconnected, but %s: messages routed to it meanwhile are lost"
         if self._archive_off:
             if self.reconnects:  # the first stream: nothing was missed yet
                 log.warning(lost, self.caller, "the server does not archive its messages")
-            return []
+            return [], None
         try:
             gap = await read_gap(self._read_page, self._anchor_id, self._anchor_us)
         except FeatureDisabledError:
             self._archive_off = True
             log.warning(lost, self.caller, "the archive is off")
-            return []
+            return [], None
         # What the gap held is accounted for, whether queued or not (sent by the caller).
-        if gap:
-            self._anchor_id, self._anchor_us = gap[0].stanza_id, gap[0].timestamp_us
-        return [
+        anchor = (gap[0].stanza_id, gap[0].timestamp_us) if gap else None
+        messages = [
             (record.timestamp_us or 0, from_archive(record, self.caller))
             for record in gap
             if ("", record.stanza_id) not in self._seen_set
             and bare(record.sender).lower() != self._owner
         ]
+        return messages, anchor
 
 
 def _microseconds(message: IncomingMessage) -> int:

@@ -9,7 +9,7 @@ import logging
 import pytest
 from live_helpers import next_of, take
 
-from aiomongoose import AdminClient, Message
+from aiomongoose import AdminClient, Message, ServerError
 from aiomongoose.testing import FakeMongooseIM
 
 BOT = "bot@wonderland.lit"
@@ -30,6 +30,15 @@ async def server():
 
 def client_of(server: FakeMongooseIM) -> AdminClient:
     return AdminClient(server.url, auth=("admin", "secret"), api="graphql")
+
+
+async def hear_then_lose_the_stream(server: FakeMongooseIM, client: AdminClient, incoming) -> None:
+    """One live message from ROOM (the room is heard from), then the stream is cut (the
+    test set ``drop_stream_after(1)``) and nobody reads until the test does."""
+    await server.wait_for_sse_sessions(1, BOT)
+    await client.rooms.send(ROOM, ALICE, "live")
+    assert (await next_of(incoming)).body == "live"
+    await server.wait_for_sse_sessions(0, BOT)
 
 
 async def test_room_messages_arrive_and_the_callers_own_echo_does_not(server):
@@ -58,10 +67,7 @@ async def test_room_messages_routed_while_disconnected_are_read_back_in_time_ord
     server.drop_stream_after(1)  # the first stream breaks off after one event
     async with client_of(server) as client:
         async with client.messages.subscribe(BOT) as incoming:
-            await server.wait_for_sse_sessions(1, BOT)
-            await client.rooms.send(ROOM, ALICE, "live")  # the room is heard from
-            assert (await next_of(incoming)).body == "live"
-            await server.wait_for_sse_sessions(0, BOT)  # cut; nobody reads yet
+            await hear_then_lose_the_stream(server, client, incoming)
             await client.rooms.send(ROOM, ALICE, "gap 1")
             await client.messages.send(Message(RABBIT, BOT, "direct gap"))
             await client.rooms.send(ROOM, BOT, "own gap")  # the bot's own: not yielded
@@ -98,10 +104,7 @@ async def test_a_room_that_cannot_be_read_back_is_warned_about(server, caplog):
     server.drop_stream_after(1)
     async with client_of(server) as client:
         async with client.messages.subscribe(BOT) as incoming:
-            await server.wait_for_sse_sessions(1, BOT)
-            await client.rooms.send(ROOM, ALICE, "live")
-            assert (await next_of(incoming)).body == "live"
-            await server.wait_for_sse_sessions(0, BOT)
+            await hear_then_lose_the_stream(server, client, incoming)
             await client.rooms.send(ROOM, ALICE, "lost in the gap")
             server.graphql_disabled_categories = {"muc_light"}
             with caplog.at_level(logging.WARNING, logger="aiomongoose"):
@@ -109,3 +112,21 @@ async def test_a_room_that_cannot_be_read_back_is_warned_about(server, caplog):
                 assert (await next_of(incoming)).body == "direct gap"
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any(ROOM in w and "lost" in w for w in warnings)
+
+
+async def test_a_failed_read_back_is_done_again_by_the_next_reconnection(server):
+    server.drop_stream_after(1)
+    async with client_of(server) as client:
+        async with client.messages.subscribe(BOT) as incoming:
+            await hear_then_lose_the_stream(server, client, incoming)
+            await client.rooms.send(ROOM, ALICE, "gap 1")
+            await client.messages.send(Message(RABBIT, BOT, "direct gap"))
+            server.fail_next(20, status=500, method="POST")  # every try of the read-back
+            with pytest.raises(ServerError):
+                await next_of(incoming, 15)
+            server.clear_faults()
+            await client.rooms.send(ROOM, ALICE, "after the failure")
+            got = await take(incoming, 3)
+            assert incoming.buffered == 0
+    assert [m.body for m in got] == ["gap 1", "direct gap", "after the failure"]
+    assert incoming.reconnects == 2
