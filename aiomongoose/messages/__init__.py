@@ -170,7 +170,7 @@ class Messages:
         messages from others are yielded. Messages of the MUC Light rooms ``caller`` is a
         member of arrive too (``type="groupchat"``, see
         :attr:`~aiomongoose.IncomingMessage.room`), over GraphQL only; after a
-        reconnection each room the subscription has heard from is read back the same way
+        reconnection the caller's rooms are read back the same way
         (docs/guides/live-messages.rst, "Rooms"). ``on_reconnect(n, reason)`` is called before each
         reconnection. Errors before the stream: ``UnauthorizedError``; ``BadRequestError``
         for an unknown user. Leaving the ``async with`` (or ``aclose()``) closes the stream.
@@ -199,6 +199,11 @@ class Messages:
                 functools.partial(room_graphql.parse_recent, "muc_light"), data, status, body
             )
 
+        async def list_rooms() -> list[str]:
+            call = room_graphql.user_rooms(caller)
+            data, status, body = await self._transport.graphql(call, None)
+            return self._transport.guard(room_graphql.parse_user_rooms, data, status, body)
+
         def open_history() -> History:
             # Each poll reads back only to the newest second it knew, usually one page:
             # the end of a small archive is no news for every poll.
@@ -210,6 +215,7 @@ class Messages:
             caller,
             read_page=read_page,
             read_room_page=read_room_page,
+            list_rooms=list_rooms,
             open_history=open_history,
             poll_interval=float(poll_interval),
             max_reconnects=max_reconnects,

@@ -3,8 +3,8 @@
 :func:`read_gap` pages an archive (the caller's, or a room's) back from its newest message to
 an anchor: the newest message of that archive the subscription already accounted for (its
 archive id, and its time for when that message is gone). :class:`RoomAnchors` keeps one
-anchor per MUC Light room the subscription has heard from: only those rooms are read back
-after a reconnection (docs/guides/live-messages.rst, "Rooms").
+anchor per MUC Light room: each room of the caller when the subscription opens, and each
+room it hears from later; those rooms are read back (docs/guides/live-messages.rst, "Rooms").
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from ..jid import bare
 from ..models import ArchivedMessage, IncomingMessage, MessageList
 from .sse import archive_id_for
 
-__all__ = ["ReadPage", "ReadRoomPage", "RoomAnchors", "from_archive", "read_gap"]
+__all__ = ["ListRooms", "ReadPage", "ReadRoomPage", "RoomAnchors", "from_archive", "read_gap"]
 
 log = logging.getLogger("aiomongoose")
 
@@ -27,6 +27,8 @@ log = logging.getLogger("aiomongoose")
 ReadPage = Callable[[int | None, int], Awaitable[tuple[MessageList, int | None]]]
 # (room, before_us, limit) -> the same for a MUC Light room's archive.
 ReadRoomPage = Callable[[str, int | None, int], Awaitable[tuple[MessageList, int | None]]]
+# () -> the JIDs of the caller's MUC Light rooms (listUserRooms).
+ListRooms = Callable[[], Awaitable[list[str]]]
 
 PAGE = 50
 # A live message's routing time and its archive time differ by the time it takes to archive
@@ -62,10 +64,39 @@ async def read_gap(
 class RoomAnchors:
     """The newest message of each MUC Light room that the subscription accounted for."""
 
-    def __init__(self, caller: str, read_room_page: ReadRoomPage | None) -> None:
+    def __init__(
+        self, caller: str, read_room_page: ReadRoomPage | None, list_rooms: ListRooms | None = None
+    ) -> None:
         self._caller = caller
         self._read = read_room_page
-        self._anchors: dict[str, tuple[str, int]] = {}  # room (lower case) -> (id, time)
+        self._list = list_rooms
+        # room (lower case) -> (archive id, time) of its newest message accounted for;
+        # (None, None): its archive was empty, so all it holds is new.
+        self._anchors: dict[str, tuple[str | None, int | None]] = {}
+
+    async def anchor_all(self) -> None:
+        """Where each of the caller's rooms stands as the subscription opens: its newest
+        archived message. Without MUC Light (a 4xx), rooms are met as they are heard from;
+        a 4xx for one room leaves that room out."""
+        if self._read is None or self._list is None:
+            return
+        try:
+            rooms = await self._list()
+        except ApiError as exc:
+            _raise_unless_gone(exc)
+            log.info("subscription of %s: no rooms read (%s)", self._caller, exc)
+            return
+        for room in rooms:
+            try:
+                page, _ = await self._read(room, None, 1)
+            except ApiError as exc:
+                _raise_unless_gone(exc)
+                log.info("subscription of %s: room %s not read (%s)", self._caller, room, exc)
+                continue
+            newest = page[-1] if page else None
+            self._anchors[room.lower()] = (
+                (newest.stanza_id, newest.timestamp_us) if newest else (None, None)
+            )
 
     def saw(self, message: IncomingMessage, time_us: int) -> None:
         """Account for a live room message that carries the room archive's id."""
@@ -80,15 +111,14 @@ class RoomAnchors:
         gone, the room category or archive is off) is warned about and left out; a server
         or transport failure raises."""
         found: list[tuple[int, IncomingMessage]] = []
-        after = RoomAnchors(self._caller, self._read)
+        after = RoomAnchors(self._caller, self._read, self._list)
         if self._read is None:
             return found, after
         for room, (anchor_id, anchor_us) in self._anchors.items():
             try:
                 gap = await read_gap(functools.partial(self._read, room), anchor_id, anchor_us)
             except ApiError as exc:
-                if isinstance(exc, (ServerError, UnauthorizedError)):
-                    raise
+                _raise_unless_gone(exc)
                 log.warning(
                     "subscription of %s reconnected, but room %s cannot be read back (%s): "
                     "its messages routed meanwhile are lost",
@@ -97,11 +127,8 @@ class RoomAnchors:
                     exc,
                 )
                 continue
-            after._anchors[room] = (
-                (gap[0].stanza_id or anchor_id, gap[0].timestamp_us or 0)
-                if gap
-                else (anchor_id, anchor_us)
-            )
+            newest = (gap[0].stanza_id, gap[0].timestamp_us) if gap else (anchor_id, anchor_us)
+            after._anchors[room] = newest
             caller = self._caller
             found.extend((r.timestamp_us or 0, from_archive(r, caller, room=True)) for r in gap)
         return found, after
@@ -109,6 +136,12 @@ class RoomAnchors:
     def take(self, other: RoomAnchors) -> None:
         """Adopt the anchors of a completed :meth:`read_back`."""
         self._anchors = other._anchors
+
+
+def _raise_unless_gone(exc: ApiError) -> None:
+    """A 5xx or 401 is the server's or the caller's trouble, not the room's: it raises."""
+    if isinstance(exc, (ServerError, UnauthorizedError)):
+        raise exc
 
 
 def from_archive(record: ArchivedMessage, caller: str, *, room: bool = False) -> IncomingMessage:

@@ -9,8 +9,8 @@ Two modes, one promise (every incoming message once, in order, nothing lost sile
   in meanwhile, before the new stream's messages. A live message names its archive id
   (``<stanza-id by=caller>``): that id anchors the read-back and keys out duplicates.
   Messages of MUC Light rooms (``groupchat``, ``<stanza-id by=room>``) are read back the
-  same way from each room the subscription has heard from (:mod:`.gaps`); the caller's
-  own messages, which a room echoes, are not yielded.
+  same way from each room of the caller's when it opened, and each room it heard from
+  since (:mod:`.gaps`); the caller's own messages, which a room echoes, are not yielded.
 * **REST (polling).** ``recent()`` every ``poll_interval`` seconds, paged back with the
   second-granular care of ``history()``: each poll reads the archive back to the last
   reported second it had seen and counts the entries of that second it already knew.
@@ -44,7 +44,7 @@ from ..errors import (
 )
 from ..jid import bare
 from ..models import IncomingMessage
-from .gaps import ReadPage, ReadRoomPage, RoomAnchors, from_archive, read_gap
+from .gaps import ListRooms, ReadPage, ReadRoomPage, RoomAnchors, from_archive, read_gap
 from .poll import ArchivePoller, OpenHistory
 from .sse import EventDecoder, parse_event, subscribe_query
 
@@ -73,6 +73,7 @@ class Subscription:
         *,
         read_page: ReadPage,
         read_room_page: ReadRoomPage | None = None,
+        list_rooms: ListRooms | None = None,
         open_history: OpenHistory,
         poll_interval: float,
         max_reconnects: int | None,
@@ -99,7 +100,7 @@ class Subscription:
         # (room or "", archive id): a room's archive and the caller's are apart
         self._seen: deque[tuple[str, str]] = deque(maxlen=_REMEMBERED)
         self._seen_set: set[tuple[str, str]] = set()
-        self._rooms = RoomAnchors(caller, read_room_page)
+        self._rooms = RoomAnchors(caller, read_room_page, list_rooms)
         self._anchor_id: str | None = None  # the newest archived message accounted for
         self._anchor_us: int | None = None
         self._archive_off = False
@@ -159,6 +160,7 @@ class Subscription:
             # message still in the stream's buffer, which aiohttp drops if the stream then
             # breaks, and the read-back would start past it.)
             await self._anchor_at_newest()
+            await self._rooms.anchor_all()
             await self._connect()
             try:
                 await self._read_back()  # archived between the anchor and the stream's start
@@ -277,20 +279,16 @@ class Subscription:
 
     async def _read_back(self) -> None:
         """Queue, oldest first, the incoming messages archived since the anchors: the
-        caller's archive's, then (after a reconnection) each known room's. The anchors move
-        only once everything is read: a failure leaves them for the next reconnection."""
+        caller's archive's and each known room's. The anchors move only once everything is
+        read: a failure leaves them for the next reconnection."""
         own, own_anchor = await self._read_back_own()
-        rooms: list[tuple[int, IncomingMessage]] = []
-        room_anchors = None
-        if self.reconnects:  # the first stream's start missed no room message
-            rooms, room_anchors = await self._rooms.read_back()
+        rooms, room_anchors = await self._rooms.read_back()
         missed = own + rooms
         missed.sort(key=lambda item: item[0])  # stable: each archive's own order holds
         self._pending.extend(message for _, message in missed)
         if own_anchor is not None:
             self._anchor_id, self._anchor_us = own_anchor
-        if room_anchors is not None:
-            self._rooms.take(room_anchors)
+        self._rooms.take(room_anchors)
 
     async def _read_back_own(
         self,

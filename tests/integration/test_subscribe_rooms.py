@@ -84,8 +84,10 @@ async def test_room_messages_routed_while_disconnected_are_read_back_in_time_ord
     assert again.body == "live again" and incoming.reconnects == 1
 
 
-async def test_a_room_not_heard_from_before_the_cut_is_not_read_back(server):
-    # Documented: the read-back covers the rooms the subscription has heard from.
+async def test_a_room_of_the_caller_is_read_back_from_where_it_stood_at_the_start(server):
+    # Anchored when the subscription opened (listUserRooms, then each room's newest
+    # message): read back after a cut although nothing of it was heard live.
+    server.add_room_message(ROOM, ALICE, at_us=server.clock_us - 1, body="before the start")
     server.drop_stream_after(1)
     async with client_of(server) as client:
         async with client.messages.subscribe(BOT) as incoming:
@@ -93,10 +95,30 @@ async def test_a_room_not_heard_from_before_the_cut_is_not_read_back(server):
             await client.messages.send(Message(ALICE, BOT, "live"))
             assert (await next_of(incoming)).body == "live"
             await server.wait_for_sse_sessions(0, BOT)
-            await client.rooms.send(ROOM, ALICE, "unseen room, in the gap")
+            await client.rooms.send(ROOM, ALICE, "unheard room, in the gap")
+            await client.messages.send(Message(ALICE, BOT, "direct gap"))
+            got = await take(incoming, 2)
+            await client.rooms.send(ROOM, ALICE, "live again")
+            assert (await next_of(incoming)).body == "live again"
+            assert incoming.buffered == 0
+    assert [m.body for m in got] == ["unheard room, in the gap", "direct gap"]
+
+
+async def test_a_room_joined_later_and_not_heard_from_is_not_read_back(server):
+    # Documented: rooms joined after the start are read back once heard from.
+    later = "late@muclight.wonderland.lit"
+    server.drop_stream_after(1)
+    async with client_of(server) as client:
+        async with client.messages.subscribe(BOT) as incoming:
+            await server.wait_for_sse_sessions(1, BOT)
+            server.add_room(later, members=[ALICE, BOT])
+            await client.messages.send(Message(ALICE, BOT, "live"))
+            assert (await next_of(incoming)).body == "live"
+            await server.wait_for_sse_sessions(0, BOT)
+            await client.rooms.send(later, ALICE, "joined later, in the gap")
             await client.messages.send(Message(ALICE, BOT, "direct gap"))
             assert (await next_of(incoming)).body == "direct gap"
-            await client.rooms.send(ROOM, ALICE, "live again")
+            await client.rooms.send(later, ALICE, "live again")
             assert (await next_of(incoming)).body == "live again"
 
 

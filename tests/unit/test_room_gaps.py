@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import pytest
 
 from aiomongoose import GraphQLArchivedMessage, IncomingMessage, MessageList
-from aiomongoose.errors import NotFoundError, ServerError
+from aiomongoose.errors import FeatureDisabledError, NotFoundError, ServerError
 from aiomongoose.messages.gaps import RoomAnchors
 
 BOT = "bot@example.com"
@@ -96,3 +96,37 @@ async def test_a_room_that_is_gone_is_warned_about_and_left_out(caplog):
     rooms.calls.clear()
     await anchors.read_back()
     assert [room for room, _ in rooms.calls] == [TEA]
+
+
+async def test_the_start_anchors_each_room_of_the_caller_at_its_newest_message():
+    rooms = Rooms({TEA: [record(TEA, n) for n in range(3)], HALL: []})
+    listed: list[str] = [TEA, HALL]
+
+    async def list_rooms() -> list[str]:
+        return listed
+
+    anchors = RoomAnchors(BOT, rooms.read, list_rooms)
+    await anchors.anchor_all()
+    assert rooms.calls == [(TEA, None), (HALL, None)]
+    rooms.archives[TEA].append(record(TEA, 3))
+    rooms.archives[HALL].append(record(HALL, 4))
+    found, _ = await anchors.read_back()
+    # TEA from its newest at the start; HALL was empty then, so all it holds is new.
+    assert sorted(m.archive_id for _, m in found) == ["hal4", "tea3"]
+
+
+async def test_without_muc_light_the_start_reads_no_room():
+    rooms = Rooms({TEA: [record(TEA, 0)]})
+
+    async def refused() -> list[str]:
+        raise FeatureDisabledError(200, "Some of the required modules are not loaded")
+
+    anchors = RoomAnchors(BOT, rooms.read, refused)
+    await anchors.anchor_all()
+    assert rooms.calls == [] and (await anchors.read_back())[0] == []
+
+    async def failing() -> list[str]:
+        raise ServerError(500, "boom")
+
+    with pytest.raises(ServerError):
+        await RoomAnchors(BOT, rooms.read, failing).anchor_all()
