@@ -21,7 +21,8 @@ Endpoints (base ``/api``, HTTP Basic ``bench:secret`` required, as a real listen
   buffered: the clean end keeps every contestant's N events readable. Another caller gets
   MongooseIM's answer for an unknown user (200, JSON ``errors``); a query, 400.
 * ``POST /graphql`` with ``getLastMessages`` (``subscribe()`` reads where the caller's archive
-  stands once, when it starts) -> an empty page; any other document -> 400.
+  stands once, when it starts) -> an empty page; with ``listUserRooms`` (it also lists the
+  caller's rooms) -> no rooms; any other document -> 400.
 """
 
 from __future__ import annotations
@@ -92,7 +93,10 @@ _LAST_MESSAGES = _response(
     b'{"data":{"stanza":{"getLastMessages":{"stanzas":[],"limit":50}}}}',
     "application/json",
 )
-_NOT_A_QUERY = _graphql_error("400 Bad Request", "bad_request", "Only getLastMessages is served")
+_NO_ROOMS = _response("200 OK", b'{"data":{"muc_light":{"listUserRooms":[]}}}', "application/json")
+_NOT_A_QUERY = _graphql_error(
+    "400 Bad Request", "bad_request", "Only getLastMessages and listUserRooms are served"
+)
 _ONLY_SUBSCRIPTIONS = _graphql_error(
     "400 Bad Request",
     "unsupported_operation",
@@ -166,7 +170,9 @@ class BenchApp:
         if not rest:  # POST /api/graphql
             if method != b"POST":
                 return _NOT_FOUND
-            return _LAST_MESSAGES if b"getLastMessages" in body else _NOT_A_QUERY
+            if b"getLastMessages" in body:
+                return _LAST_MESSAGES
+            return _NO_ROOMS if b"listUserRooms" in body else _NOT_A_QUERY
         if rest != ["sse"]:
             return _NOT_FOUND
         if method != b"GET":
