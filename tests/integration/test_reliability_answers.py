@@ -105,12 +105,14 @@ async def test_a_rest_before_after_the_year_9999_is_sent_as_seconds():
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
 async def test_graphql_redirects_are_never_followed(status):
     seen: list[str] = []
-    answer_posts = False  # while the stream opens: its archive anchor is read first
+    answer_posts = False  # while the stream opens: its archive and rooms are read first
 
     async def handler(request):
         seen.append(f"{request.method} {request.path}")
         if request.path.startswith("/api/") and not (answer_posts and request.method == "POST"):
             return web.Response(status=status, headers={"Location": "/stolen"})
+        if b"listUserRooms" in await request.read():  # the subscription lists its rooms
+            return web.json_response({"data": {"muc_light": {"listUserRooms": []}}})
         return web.Response(
             body=graphql_page("2024-05-02T10:11:12Z"), content_type="application/json"
         )
@@ -137,6 +139,7 @@ async def test_graphql_redirects_are_never_followed(status):
         "POST /api/graphql",
         "POST /api/graphql",
         "POST /api/graphql",  # the subscription's anchor, answered
+        "POST /api/graphql",  # its rooms (none), answered
         "GET /api/graphql/sse",
     ]
 
