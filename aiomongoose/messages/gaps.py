@@ -104,12 +104,12 @@ class RoomAnchors:
             self._anchors[message.room.lower()] = (message.archive_id, time_us)
 
     async def read_back(self) -> tuple[list[tuple[int, IncomingMessage]], RoomAnchors]:
-        """Each known room's messages since its anchor, with their times (unordered across
-        rooms), and the anchors past them, which :meth:`take` adopts once the messages are
-        queued: a failure half-way leaves this object as it was, so a later read-back
-        covers the whole gap again. A room that cannot be read any more (a 4xx: the room is
-        gone, the room category or archive is off) is warned about and left out; a server
-        or transport failure raises."""
+        """Each known room's messages since its anchor, with their times (oldest first
+        within a room, unordered across rooms), and the anchors past them, which
+        :meth:`take` adopts once the messages are queued: a failure half-way leaves this
+        object as it was, so a later read-back covers the whole gap again. A room that
+        cannot be read any more (a 4xx: the room is gone, the room category or archive is
+        off) is warned about and left out; a server or transport failure raises."""
         found: list[tuple[int, IncomingMessage]] = []
         after = RoomAnchors(self._caller, self._read, self._list)
         if self._read is None:
@@ -130,7 +130,10 @@ class RoomAnchors:
             newest = (gap[0].stanza_id, gap[0].timestamp_us) if gap else (anchor_id, anchor_us)
             after._anchors[room] = newest
             caller = self._caller
-            found.extend((r.timestamp_us or 0, from_archive(r, caller, room=True)) for r in gap)
+            oldest_first = reversed(gap)  # the caller's stable sort keeps ties in this order
+            found.extend(
+                (r.timestamp_us or 0, from_archive(r, caller, room=True)) for r in oldest_first
+            )
         return found, after
 
     def take(self, other: RoomAnchors) -> None:

@@ -308,7 +308,7 @@ class Subscription:
         anchor = (gap[0].stanza_id, gap[0].timestamp_us) if gap else None
         messages = [
             (record.timestamp_us or 0, from_archive(record, self.caller))
-            for record in gap
+            for record in reversed(gap)  # oldest first, for the stable sort of ties
             if ("", record.stanza_id) not in self._seen_set
             and bare(record.sender).lower() != self._owner
         ]

@@ -152,3 +152,19 @@ async def test_a_failed_read_back_is_done_again_by_the_next_reconnection(server)
             assert incoming.buffered == 0
     assert [m.body for m in got] == ["gap 1", "direct gap", "after the failure"]
     assert incoming.reconnects == 2
+
+
+async def test_messages_of_one_microsecond_come_back_in_archive_order(server):
+    # Ties in time keep each archive's order (bursts within one microsecond).
+    server.drop_stream_after(1)
+    async with client_of(server) as client:
+        async with client.messages.subscribe(BOT) as incoming:
+            await hear_then_lose_the_stream(server, client, incoming)
+            at = server.clock_us + 1_000
+            for body in ("room a", "room b", "room c"):
+                server.add_room_message(ROOM, ALICE, at_us=at, body=body)
+            for body in ("own a", "own b", "own c"):
+                server.add_message(RABBIT, BOT, at_us=at + 1, body=body)
+            got = await take(incoming, 6)
+            assert incoming.buffered == 0
+    assert [m.body for m in got] == ["room a", "room b", "room c", "own a", "own b", "own c"]

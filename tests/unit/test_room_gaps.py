@@ -58,8 +58,8 @@ async def test_each_heard_room_is_read_back_from_its_last_message_and_nothing_el
     anchors = RoomAnchors(BOT, rooms.read)
     anchors.saw(live(TEA, 2), T0 + 2 * US)
     found, after = await anchors.read_back()
-    assert [(t - T0) // US for t, _ in found] == [4, 3]  # newest first; the caller sorts
-    assert [m.body for _, m in found] == ["b4", "b3"]
+    assert [(t - T0) // US for t, _ in found] == [3, 4]  # oldest first within a room
+    assert [m.body for _, m in found] == ["b3", "b4"]
     assert {m.room for _, m in found} == {TEA} and rooms.calls == [(TEA, None)]
     assert all(m.to == BOT and m.archive_id for _, m in found)
     anchors.take(after)
