@@ -7,7 +7,6 @@ client speaks, and parse the answer with the same module.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable
 from datetime import datetime
@@ -28,7 +27,7 @@ from ..errors import InvalidArgumentError
 from ..jid import validate_jid
 from ..models import Message, MessageList
 from ..paging import ArchiveKey, CapFloor, History, archive_opener
-from ..rooms import graphql as room_graphql
+from ..rooms import Rooms
 from . import graphql, rest
 from .live import Subscription
 
@@ -190,19 +189,16 @@ class Messages:
         async def read_page(before_us: int | None, limit: int) -> tuple[MessageList, int | None]:
             return await self._graphql_page(caller, None, before_us, limit, None)
 
+        # The caller's MUC Light rooms, read as the rooms group reads them.
+        rooms = Rooms(self._transport, self._api)
+
         async def read_room_page(
             room: str, before_us: int | None, limit: int
         ) -> tuple[MessageList, int | None]:
-            call = room_graphql.recent("muc_light", room, before_us, limit)
-            data, status, body = await self._transport.graphql(call, None)
-            return self._transport.guard(
-                functools.partial(room_graphql.parse_recent, "muc_light"), data, status, body
-            )
+            return await rooms._page("muc_light", room, before_us, limit, None)
 
         async def list_rooms() -> list[str]:
-            call = room_graphql.user_rooms(caller)
-            data, status, body = await self._transport.graphql(call, None)
-            return self._transport.guard(room_graphql.parse_user_rooms, data, status, body)
+            return await rooms.of_user(caller)
 
         def open_history() -> History:
             # Each poll reads back only to the newest second it knew, usually one page:

@@ -200,7 +200,7 @@ class Rooms:
             )
         call = graphql.send(kind, room, sender, body)
         data, status, raw = await self._transport.graphql(call, call_timeout)
-        graphql.parse_send(kind, data, status, raw)
+        self._transport.guard(graphql.parse_send, kind, data, status, raw)
 
     async def of_user(
         self, user: str, *, timeout: aiohttp.ClientTimeout | float | None = None
@@ -214,7 +214,7 @@ class Rooms:
         if await self._api.resolve() == "rest":
             raise UnsupportedOperationError(_REST_LIST)
         data, status, body = await self._transport.graphql(graphql.user_rooms(user), call_timeout)
-        return sorted(graphql.parse_user_rooms(data, status, body))
+        return sorted(self._transport.guard(graphql.parse_user_rooms, data, status, body))
 
     async def list(
         self,
@@ -279,7 +279,7 @@ class Rooms:
         timeout: aiohttp.ClientTimeout | None,
     ) -> RoomsPage:
         data, status, body = await self._transport.graphql(call, timeout)
-        return parse(data, status, body)
+        return self._transport.guard(parse, data, status, body)
 
     async def _page(
         self,
@@ -293,4 +293,4 @@ class Rooms:
             return MessageList(), 0
         call = graphql.recent(kind, room, before_us, limit)
         data, status, body = await self._transport.graphql(call, timeout)
-        return graphql.parse_recent(kind, data, status, body)
+        return self._transport.guard(graphql.parse_recent, kind, data, status, body)
