@@ -12,9 +12,8 @@ from typing import Any
 from ._archive import StoredMessage
 from ._jid import ParsedJID, parse_jid
 from ._rooms import SERVICE_PREFIXES, Room, RoomKind
-from ._routing import LiveMessage
+from ._routing import deliver
 from ._state import AppState
-from ._xmpp import render_live_stanza
 
 __all__ = [
     "ROOM_PAGE_CAP",
@@ -101,12 +100,12 @@ def _broadcast(
     archived_as = None if stored is None else (room.jid.lower(), stored.stanza_id)
     for member in room.members:
         recipient = parse_jid(member)
-        receivers = [] if recipient is None else state.router.receivers(recipient)
-        if receivers:
-            stanza = render_live_stanza(sender, member, message_id, body, "groupchat", archived_as)
-            live = LiveMessage(sender, time_us, message_id, stanza)
-            for session in receivers:
-                session.inbox.put_nowait(live)
+        if recipient is not None:
+            deliver(
+                state, sender, recipient, member,
+                time_us=time_us, body=body, message_id=message_id, type_="groupchat",
+                archived_as=archived_as,
+            )  # fmt: skip
 
 
 def send_to_muc(state: AppState, room_jid: ParsedJID, sender: str, body: str) -> None:

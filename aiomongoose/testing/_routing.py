@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from ._archive import StoredMessage
     from ._state import AppState
 
-__all__ = ["SSE_PRIORITY", "LiveMessage", "Router", "SseSession", "route_message"]
+__all__ = ["SSE_PRIORITY", "LiveMessage", "Router", "SseSession", "deliver", "route_message"]
 
 #: The priority of the session behind an SSE subscription.
 SSE_PRIORITY = 1
@@ -175,15 +175,35 @@ def route_message(
             sender, sender_text, recipient, recipient_text,
             time_us=time_us, body=body, message_id=message_id, type_=type_,
         )  # fmt: skip
+    archived_as = None
+    if stored is not None and recipient.key != sender.key:
+        archived_as = (recipient.key, stored.stanza_id)
+    deliver(
+        state, sender_text, recipient, recipient_text,
+        time_us=time_us, body=body, message_id=message_id, type_=type_, archived_as=archived_as,
+    )  # fmt: skip
+    return stored
+
+
+def deliver(
+    state: AppState,
+    sender_text: str,
+    recipient: ParsedJID,
+    recipient_text: str,
+    *,
+    time_us: int,
+    body: str | None,
+    message_id: str,
+    type_: str | None,
+    archived_as: tuple[str, str] | None,
+) -> None:
+    """Hand a routed message to the SSE sessions it reaches (nothing is archived here);
+    ``archived_as`` is ``(by, archive id)`` for its ``<stanza-id/>``."""
     receivers = state.router.receivers(recipient)
     if receivers:
-        archived_as = None
-        if stored is not None and recipient.key != sender.key:
-            archived_as = (recipient.key, stored.stanza_id)
         stanza = render_live_stanza(
             sender_text, recipient_text, message_id, body, type_, archived_as
         )
         live = LiveMessage(sender_text, time_us, message_id, stanza)
         for session in receivers:
             session.inbox.put_nowait(live)
-    return stored
