@@ -7,29 +7,20 @@ from __future__ import annotations
 import logging
 
 import pytest
-from live_helpers import next_of, take
+from live_helpers import ALICE, BOT, RABBIT, bot_server, client_of, next_of, take
 
 from aiomongoose import AdminClient, Message, ServerError
 from aiomongoose.testing import FakeMongooseIM
 
-BOT = "bot@wonderland.lit"
-ALICE = "alice@wonderland.lit"
-RABBIT = "rabbit@wonderland.lit"
 ROOM = "tea@muclight.wonderland.lit"
 
 
 @pytest.fixture
 async def server():
-    async with FakeMongooseIM(auth=("admin", "secret")) as server:
-        for jid in (BOT, ALICE, RABBIT):
-            server.add_user(jid)
+    async with bot_server() as server:
         server.archived_rooms = "muc_light"
         server.add_room(ROOM, members=[ALICE, BOT, RABBIT])
         yield server
-
-
-def client_of(server: FakeMongooseIM) -> AdminClient:
-    return AdminClient(server.url, auth=("admin", "secret"), api="graphql")
 
 
 async def hear_then_lose_the_stream(server: FakeMongooseIM, client: AdminClient, incoming) -> None:

@@ -10,7 +10,7 @@ import asyncio
 import logging
 
 import pytest
-from live_helpers import next_of, take
+from live_helpers import ALICE, BOT, RABBIT, bot_server, client_of, next_of, take
 
 from aiomongoose import (
     AdminClient,
@@ -25,21 +25,11 @@ from aiomongoose import (
 )
 from aiomongoose.testing import FakeMongooseIM
 
-BOT = "bot@wonderland.lit"
-ALICE = "alice@wonderland.lit"
-RABBIT = "rabbit@wonderland.lit"
-
 
 @pytest.fixture
 async def server():
-    async with FakeMongooseIM(auth=("admin", "secret")) as server:
-        for jid in (BOT, ALICE, RABBIT):
-            server.add_user(jid)
+    async with bot_server() as server:
         yield server
-
-
-def client_of(server: FakeMongooseIM, **kwargs) -> AdminClient:
-    return AdminClient(server.url, auth=("admin", "secret"), api="graphql", **kwargs)
 
 
 async def test_messages_arrive_in_order_with_their_archive_ids(server):
